@@ -1,0 +1,89 @@
+import type { ResourceRef, SourceLocation } from '../findings.js';
+
+/** A string value from a manifest together with where it is written. */
+export interface LocatedString extends SourceLocation {
+  value: string;
+}
+
+export type ContainerField = 'containers' | 'initContainers' | 'ephemeralContainers';
+
+/**
+ * Which node architectures a pod may land on (§4): `null` means the manifest does not say, so the
+ * cluster's default platform applies.
+ */
+export interface PlatformConstraint {
+  /** Allowed `kubernetes.io/arch` values, or null when unconstrained. */
+  architectures: string[] | null;
+  /** Architectures excluded by a `NotIn` node-affinity term. */
+  excluded: string[];
+  /** Where the constraint is written, if anywhere. */
+  source?: SourceLocation;
+}
+
+/** What the kubelet needs to know about the pod that runs a container. */
+export interface PodContext {
+  resource: ResourceRef;
+  /** Whether the namespace came from the manifest (false: the default-namespace setting). */
+  namespaceExplicit: boolean;
+  imagePullSecrets: LocatedString[];
+  serviceAccountName: string;
+  platforms: PlatformConstraint;
+}
+
+/** One container's image, positioned exactly on the `image:` value as written. */
+export interface ContainerImage extends SourceLocation {
+  /** The image string exactly as written (after YAML unquoting). */
+  image: string;
+  container: string;
+  field: ContainerField;
+  imagePullPolicy?: string;
+  pod: PodContext;
+}
+
+export interface ServiceAccountManifest extends SourceLocation {
+  name: string;
+  namespace: string;
+  imagePullSecrets: LocatedString[];
+}
+
+/** One `auths` entry of a docker config: the credentials the kubelet would use for `key`. */
+export interface RegistryCredential {
+  /** The key as written in the secret, e.g. `https://index.docker.io/v1/` or `*.example.com`. */
+  key: string;
+  username: string;
+  password: string;
+}
+
+export interface PullSecretManifest extends SourceLocation {
+  name: string;
+  namespace: string;
+  type: 'kubernetes.io/dockerconfigjson' | 'kubernetes.io/dockercfg';
+  /** Usable entries; empty when the secret could not be decoded (see `problem`). */
+  credentials: RegistryCredential[];
+  /** Why the secret is unusable, in plain English, never quoting its content. */
+  problem?: string;
+}
+
+export type ManifestProblemKind =
+  | 'parse-error'
+  | 'too-large'
+  | 'unreadable'
+  | 'not-text'
+  | 'template'
+  | 'secret-invalid';
+
+/** Something about a file that is not an image but must not be lost. */
+export interface ManifestProblem extends SourceLocation {
+  kind: ManifestProblemKind;
+  message: string;
+  resource?: ResourceRef;
+}
+
+export interface ManifestSet {
+  images: ContainerImage[];
+  serviceAccounts: ServiceAccountManifest[];
+  pullSecrets: PullSecretManifest[];
+  problems: ManifestProblem[];
+  /** Files read, relative to the working directory. */
+  files: string[];
+}

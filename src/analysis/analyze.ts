@@ -1,0 +1,81 @@
+import type { Finding } from '../findings.js';
+import type { ContainerImage, ManifestSet } from '../manifests/types.js';
+import { parseImageReference } from '../reference/index.js';
+import type { ImageReference } from '../reference/types.js';
+import { imageFinding } from './finding.js';
+import { summarizeImages, type ImageReport, type ImageStatus, type ImageVerdict } from './images.js';
+import { manifestProblemFindings } from './manifest-findings.js';
+
+export interface AnalysisResult {
+  findings: Finding[];
+  images: ImageReport[];
+}
+
+/** Decides, for one container whose reference parses, what the kubelet's pull would get. */
+export type PullCheck = (
+  image: ContainerImage,
+  reference: ImageReference,
+) => Promise<{ status: ImageStatus; digest?: string; findings: Finding[] }>;
+
+/**
+ * Findings for everything the files say, plus (when a pull check is given) what the registries say.
+ * Without a pull check every parseable image is `unchecked`.
+ */
+export async function analyze(manifests: ManifestSet, pullCheck?: PullCheck): Promise<AnalysisResult> {
+  const findings = manifestProblemFindings(manifests.problems);
+  const verdicts = await Promise.all(
+    manifests.images.map(async (image): Promise<ImageVerdict> => {
+      const parsed = parseImageReference(image.image);
+      if (!parsed.ok) {
+        findings.push(
+          imageFinding('invalid-reference', image, {
+            message: `"${image.image}" is not a valid image reference (${parsed.reason}); the kubelet reports InvalidImageName and never pulls.`,
+          }),
+        );
+        return { image, status: 'invalid' };
+      }
+      const reference = parsed.reference;
+      findings.push(...staticImageFindings(image, reference));
+      if (!pullCheck || image.imagePullPolicy === 'Never') {
+        return { image, status: 'unchecked', normalized: reference.normalized };
+      }
+      const checked = await pullCheck(image, reference);
+      findings.push(...checked.findings);
+      const verdict: ImageVerdict = { image, status: checked.status, normalized: reference.normalized };
+      if (checked.digest) verdict.digest = checked.digest;
+      return verdict;
+    }),
+  );
+  return { findings: sortFindings(findings), images: summarizeImages(verdicts) };
+}
+
+function staticImageFindings(image: ContainerImage, reference: ImageReference): Finding[] {
+  const findings: Finding[] = [];
+  if (image.imagePullPolicy === 'Never') {
+    findings.push(
+      imageFinding('pull-policy-never', image, {
+        message: `imagePullPolicy is Never: the kubelet will not pull ${reference.familiar}; the pod fails with ErrImageNeverPull unless the image is already on every node it can run on.`,
+      }),
+    );
+  }
+  if (!reference.digest && (reference.tag === undefined || reference.tag === 'latest')) {
+    findings.push(
+      imageFinding('mutable-tag', image, {
+        message: `${reference.tag ? 'The tag "latest"' : 'No tag, so "latest",'} is mutable: each node may pull a different image, and imagePullPolicy defaults to Always.`,
+        fix: `Pin a version tag or a digest: ${reference.familiar.replace(/:latest$/, '')}@sha256:…`,
+      }),
+    );
+  }
+  return findings;
+}
+
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) ||
+      a.line - b.line ||
+      a.column - b.column ||
+      a.rule.localeCompare(b.rule) ||
+      a.message.localeCompare(b.message),
+  );
+}

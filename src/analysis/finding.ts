@@ -1,0 +1,47 @@
+import type { Finding, RelatedLocation, ResourceRef, SourceLocation } from '../findings.js';
+import type { ContainerImage } from '../manifests/types.js';
+import { rule, type RuleId } from './rules.js';
+
+export interface FindingDetails {
+  message: string;
+  /** The specific fix; the rule's general fix when omitted. */
+  fix?: string;
+  image?: string;
+  resource?: ResourceRef;
+  container?: string;
+  related?: RelatedLocation[];
+}
+
+export function finding(id: RuleId, at: SourceLocation, details: FindingDetails): Finding {
+  const { file, line, column, endLine, endColumn } = at;
+  const result: Finding = {
+    rule: id,
+    severity: rule(id).severity,
+    file,
+    line,
+    column,
+    endLine,
+    endColumn,
+    message: details.message,
+    fix: details.fix ?? rule(id).fix,
+  };
+  if (details.image !== undefined) result.image = details.image;
+  if (details.resource) result.resource = details.resource;
+  if (details.container !== undefined) result.container = details.container;
+  if (details.related?.length) result.related = details.related;
+  return result;
+}
+
+/** Every finding about pulling an image sits on that container's `image:` value. */
+export function imageFinding(id: RuleId, image: ContainerImage, details: FindingDetails): Finding {
+  return finding(id, image, {
+    image: image.image,
+    resource: image.pod.resource,
+    container: image.container,
+    ...details,
+  });
+}
+
+export function describeResource(resource: ResourceRef): string {
+  return `${resource.kind}/${resource.name || '(unnamed)'} in namespace ${resource.namespace}`;
+}

@@ -1,0 +1,23 @@
+import type { Finding } from '../findings.js';
+import type { ManifestProblem } from '../manifests/types.js';
+import { finding } from './finding.js';
+import type { RuleId } from './rules.js';
+
+const PROBLEM_RULES: Record<ManifestProblem['kind'], RuleId> = {
+  'parse-error': 'manifest-parse-error',
+  'too-large': 'manifest-skipped',
+  unreadable: 'manifest-skipped',
+  'not-text': 'manifest-skipped',
+  template: 'template-not-rendered',
+  'secret-invalid': 'pull-secret-invalid',
+};
+
+/** Nothing read is lost: every file-level problem becomes a finding where it happened. */
+export function manifestProblemFindings(problems: ManifestProblem[]): Finding[] {
+  return problems.map((problem) =>
+    finding(PROBLEM_RULES[problem.kind], problem, {
+      message: problem.message,
+      ...(problem.resource ? { resource: problem.resource } : {}),
+    }),
+  );
+}

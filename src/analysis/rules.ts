@@ -1,0 +1,204 @@
+import type { Severity } from '../findings.js';
+
+/**
+ * The catalogue of rules. IDs are stable: users suppress them, SARIF fingerprints them. `docs/rules.md`
+ * documents each one and a test keeps the two equal.
+ */
+export interface Rule {
+  id: string;
+  severity: Severity;
+  title: string;
+  /** What `kubectl describe pod` would show, or why the rule matters if nothing shows. */
+  clusterShows: string;
+  /** The fix, in general; findings say the specific one. */
+  fix: string;
+}
+
+const RULE_LIST = [
+  // Errors: the pull will fail.
+  {
+    id: 'invalid-reference',
+    severity: 'error',
+    title: 'Image reference does not parse',
+    clusterShows: 'InvalidImageName: Failed to apply default image tag: couldnotparse image reference',
+    fix: 'Write the image as [registry[:port]/]repository[:tag][@digest] with a lowercase repository.',
+  },
+  {
+    id: 'tag-not-found',
+    severity: 'error',
+    title: 'Tag does not exist in the repository',
+    clusterShows: 'ErrImagePull: manifest unknown, then ImagePullBackOff',
+    fix: 'Use a tag that exists (the finding lists the closest ones) or push the image before merging.',
+  },
+  {
+    id: 'digest-not-found',
+    severity: 'error',
+    title: 'Digest does not exist in the repository',
+    clusterShows: 'ErrImagePull: manifest unknown, then ImagePullBackOff',
+    fix: 'Pin a digest that exists in this repository (docker buildx imagetools inspect <image>).',
+  },
+  {
+    id: 'repository-not-found',
+    severity: 'error',
+    title: 'Repository does not exist on the registry',
+    clusterShows: 'ErrImagePull: repository name not known to registry, then ImagePullBackOff',
+    fix: 'Correct the registry or repository name, or push the image before merging.',
+  },
+  {
+    id: 'not-found-or-private',
+    severity: 'error',
+    title: 'Repository does not exist or is private',
+    clusterShows: 'ErrImagePull: pull access denied, repository does not exist or may require authorization',
+    fix: 'Check the repository name; if it is private, add an imagePullSecret with access to it.',
+  },
+  {
+    id: 'credentials-required',
+    severity: 'error',
+    title: 'Registry requires credentials and the pod has none for it',
+    clusterShows: 'ErrImagePull: authorization failed / no basic auth credentials, then ImagePullBackOff',
+    fix: 'Create a docker-registry secret for this registry and list it in imagePullSecrets.',
+  },
+  {
+    id: 'pull-secret-rejected',
+    severity: 'error',
+    title: 'The registry rejects the pull secret',
+    clusterShows: 'ErrImagePull: unauthorized: authentication required, then ImagePullBackOff',
+    fix: 'Update the secret with valid credentials that can pull this repository.',
+  },
+  {
+    id: 'access-denied',
+    severity: 'error',
+    title: 'The registry denies access to the repository',
+    clusterShows: 'ErrImagePull: denied: requested access to the resource is denied',
+    fix: 'Grant the pull secret’s account read access to the repository, or use an account that has it.',
+  },
+  {
+    id: 'pull-secret-wrong-namespace',
+    severity: 'error',
+    title: 'Pull secret is in another namespace',
+    clusterShows: 'Unable to retrieve some image pull secrets; then ErrImagePull without credentials',
+    fix: 'Create the secret in the pod’s namespace; the kubelet reads pull secrets only from there.',
+  },
+  {
+    id: 'pull-secret-no-matching-entry',
+    severity: 'error',
+    title: 'Pull secret has no entry for this registry',
+    clusterShows: 'ErrImagePull: no basic auth credentials, then ImagePullBackOff',
+    fix: 'Add an entry for this registry host (exact host[:port], as the kubelet matches) to the secret.',
+  },
+  {
+    id: 'pull-secret-invalid',
+    severity: 'error',
+    title: 'Pull secret cannot be decoded',
+    clusterShows: 'The kubelet skips the secret; the pull proceeds without its credentials',
+    fix: 'Recreate it with kubectl create secret docker-registry NAME --docker-server=… --docker-username=…',
+  },
+  {
+    id: 'platform-not-in-index',
+    severity: 'error',
+    title: 'The image has no variant for the pod’s platform',
+    clusterShows: 'ErrImagePull: no match for platform in manifest: not found',
+    fix: 'Build and push the image for this platform, or schedule the pod onto nodes the image supports.',
+  },
+  {
+    id: 'manifest-parse-error',
+    severity: 'error',
+    title: 'Manifest cannot be parsed',
+    clusterShows: 'kubectl apply fails: error converting YAML to JSON',
+    fix: 'Fix the YAML at the position shown.',
+  },
+  // Warnings: cannot be verified from here, or will break later.
+  {
+    id: 'pull-secret-not-in-repository',
+    severity: 'warning',
+    title: 'Pull secret is not in this repository',
+    clusterShows: 'Depends on the secret that exists in the cluster',
+    fix: 'Nothing, if the secret exists in the cluster; add its manifest (or a sealed form) to verify it here.',
+  },
+  {
+    id: 'pull-policy-never',
+    severity: 'warning',
+    title: 'imagePullPolicy: Never',
+    clusterShows: 'ErrImageNeverPull unless the image is preloaded on every node',
+    fix: 'Use IfNotPresent unless the image is preloaded on every node the pod can run on.',
+  },
+  {
+    id: 'platform-mismatch',
+    severity: 'warning',
+    title: 'Single-platform image built for another architecture',
+    clusterShows: 'The pull succeeds, then the container crashes: exec format error',
+    fix: 'Publish a multi-platform image or schedule the pod onto nodes of the image’s architecture.',
+  },
+  {
+    id: 'registry-unreachable',
+    severity: 'warning',
+    title: 'Registry could not be reached; not verified',
+    clusterShows: 'Unknown: the registry did not answer this check',
+    fix: 'Check the registry host; for a private network registry use node-credentials or run on a runner that reaches it.',
+  },
+  {
+    id: 'registry-rate-limited',
+    severity: 'warning',
+    title: 'Registry rate limit reached; not verified',
+    clusterShows: 'Nodes may also hit: toomanyrequests: You have reached your pull rate limit',
+    fix: 'Authenticate to the registry (registry-auth input, docker/login-action) or mirror the image.',
+  },
+  {
+    id: 'registry-error',
+    severity: 'warning',
+    title: 'Registry answered with an error; not verified',
+    clusterShows: 'Unknown: the registry failed while answering this check',
+    fix: 'Retry later; if it persists, check the registry’s health.',
+  },
+  {
+    id: 'registry-refused',
+    severity: 'warning',
+    title: 'Check refused for safety; not verified',
+    clusterShows: 'Unknown: the registry asked for something this action will not do',
+    fix: 'Check the registry’s authentication settings (token realm, redirects).',
+  },
+  {
+    id: 'ecr-static-token',
+    severity: 'warning',
+    title: 'Pull secret holds a static ECR token',
+    clusterShows: 'Pulls start failing with 401 when the token expires, 12 hours after it was made',
+    fix: 'Use the kubelet ECR credential provider or a controller that refreshes the secret.',
+  },
+  {
+    id: 'node-credentials',
+    severity: 'warning',
+    title: 'Pull relies on node credentials',
+    clusterShows: 'Depends on the node’s credential provider (ECR/GCR/ACR) or config.json',
+    fix: 'Nothing, if the nodes can pull from this registry; otherwise add an imagePullSecret.',
+  },
+  {
+    id: 'manifest-skipped',
+    severity: 'warning',
+    title: 'File was not scanned',
+    clusterShows: 'Nothing: images in this file were not checked',
+    fix: 'Make the file UTF-8 text under the size limit (max-file-size), or exclude it from paths.',
+  },
+  // Notices.
+  {
+    id: 'mutable-tag',
+    severity: 'notice',
+    title: 'Mutable tag',
+    clusterShows: 'imagePullPolicy defaults to Always; nodes may run different images over time',
+    fix: 'Pin a version tag or digest.',
+  },
+  {
+    id: 'template-not-rendered',
+    severity: 'notice',
+    title: 'Template file not scanned',
+    clusterShows: 'Nothing: the rendered manifests are what the cluster sees',
+    fix: 'Render it (helm template, kustomize build) and scan the output.',
+  },
+] as const satisfies readonly Rule[];
+
+export type RuleId = (typeof RULE_LIST)[number]['id'];
+
+export const RULES: ReadonlyMap<RuleId, Rule> = new Map(RULE_LIST.map((rule) => [rule.id, rule]));
+
+export function rule(id: RuleId): Rule {
+  return RULES.get(id)!;
+}

@@ -1,0 +1,117 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { atLeast, type Finding } from './findings.js';
+import { InputError } from './manifests/files.js';
+import { jsonReport } from './report/json.js';
+import { textReport } from './report/text.js';
+import { scan, type ScanOptions } from './scan.js';
+import { DEFAULTS, oneOf, parseFailOn, parseNamespace, parseSize, type FailOn } from './settings.js';
+import { VERSION } from './version.js';
+
+/** The only place that reads argv. */
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  cwd: string;
+  colour: boolean;
+}
+
+export const USAGE = `Usage: imagepull-preflight [options] <paths...>
+
+Checks every container image in Kubernetes manifests (files, directories or globs) and predicts
+the ImagePullBackOff the cluster would show.
+
+Options:
+  --format text|json          output format (default: text)
+  --output FILE               write the report to FILE instead of standard output
+  --fail-on error|warning|notice|never
+                              exit 1 when a finding is at or above this severity (default: error)
+  --default-namespace NAME    namespace of objects that name none (default: default)
+  --max-file-size SIZE        skip (and report) larger files, e.g. 10MB (default: 10MB)
+  --offline                   no registry traffic: check only what the files say
+  -h, --help                  show this help
+  -v, --version               show the version
+
+Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or internal error.
+`;
+
+interface CliSettings {
+  scan: ScanOptions;
+  format: 'text' | 'json';
+  output?: string;
+  failOn: FailOn;
+  offline: boolean;
+}
+
+function parseCli(argv: string[], cwd: string): CliSettings | 'help' | 'version' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        format: { type: 'string', default: DEFAULTS.format },
+        output: { type: 'string' },
+        'fail-on': { type: 'string', default: DEFAULTS.failOn },
+        'default-namespace': { type: 'string', default: DEFAULTS.defaultNamespace },
+        'max-file-size': { type: 'string' },
+        offline: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
+      },
+    });
+  } catch (error) {
+    throw new InputError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (values.version) return 'version';
+  if (positionals.length === 0) throw new InputError('no paths given: name the manifest files or directories to check');
+  const settings: CliSettings = {
+    scan: {
+      cwd,
+      paths: positionals,
+      defaultNamespace: parseNamespace('--default-namespace', values['default-namespace']),
+      maxFileSize:
+        values['max-file-size'] === undefined ? DEFAULTS.maxFileSize : parseSize('--max-file-size', values['max-file-size']),
+    },
+    format: oneOf('--format', values.format, ['text', 'json'] as const),
+    failOn: parseFailOn('--fail-on', values['fail-on']),
+    offline: values.offline,
+  };
+  if (values.output !== undefined) settings.output = values.output;
+  return settings;
+}
+
+export function failingFindings(findings: Finding[], failOn: FailOn): Finding[] {
+  return failOn === 'never' ? [] : findings.filter((finding) => atLeast(finding.severity, failOn));
+}
+
+/** Runs the CLI; returns the exit status. Never throws. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    const settings = parseCli(argv, io.cwd);
+    if (settings === 'help') {
+      io.stdout(USAGE);
+      return 0;
+    }
+    if (settings === 'version') {
+      io.stdout(`${VERSION}\n`);
+      return 0;
+    }
+    const result = await scan(settings.scan);
+    const toFile = settings.output !== undefined;
+    const report =
+      settings.format === 'json' ? jsonReport(result) : textReport(result, io.colour && !toFile);
+    if (toFile) await writeFile(path.resolve(io.cwd, settings.output!), report);
+    else io.stdout(report);
+    return failingFindings(result.findings, settings.failOn).length > 0 ? 1 : 0;
+  } catch (error) {
+    const message = error instanceof InputError ? error.message : `internal error: ${(error as Error)?.message ?? error}`;
+    io.stderr(`imagepull-preflight: ${message.split('\n')[0]}\n`);
+    return 2;
+  }
+}

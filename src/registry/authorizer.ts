@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import { parseChallenges, type Challenge } from './challenge.js';
+import { realmRefusal } from './guard.js';
+import { isFailure, type Transport } from './transport.js';
+import type { BasicCredential } from './types.js';
+
+/**
+ * The conversation before a manifest request, for one registry and one credential: ping `/v2/` once,
+ * then Basic credentials or bearer tokens, cached per scope until they expire. Like containerd's
+ * authorizer, credentials go only to the registry's origin and to the realm it names.
+ */
+
+export type AuthFailure =
+  | { kind: 'unreachable'; reason: string }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'server-error'; status: number; reason: string }
+  | { kind: 'unauthorized'; withCredential: boolean; ambiguous: boolean; detail: string }
+  | { kind: 'rate-limited'; retryAfterSeconds?: number };
+
+export interface PingResult {
+  /** `https://host` or, for loopback/insecure registries that do not speak TLS, `http://host`. */
+  origin: string;
+  challenge?: Challenge;
+  insecureTls: boolean;
+}
+
+interface CachedToken {
+  value: string;
+  expiresAt: number;
+}
+
+/** How many scopes go in one token request; keeps URLs well under common limits. */
+const SCOPES_PER_TOKEN_REQUEST = 40;
+const DEFAULT_TOKEN_LIFETIME_S = 60;
+
+export function basicHeader(credential: BasicCredential): string {
+  return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
+}
+
+/** A key that tells credentials apart without holding the secret in plain text. */
+export function credentialKey(credential: BasicCredential | undefined): string {
+  if (!credential) return 'anonymous';
+  return `${credential.username}:${createHash('sha256').update(credential.password).digest('hex').slice(0, 16)}`;
+}
+
+export interface EndpointPolicy {
+  /** `https://…` first; then `http://…` when the registry may be plain HTTP. */
+  origins: string[];
+  /** Skip TLS verification (registries the user listed as insecure). */
+  insecureTls: boolean;
+  allowPlainHttpRealm: boolean;
+}
+
+export class RegistrySession {
+  private pingResult?: Promise<PingResult | AuthFailure>;
+  private readonly tokens = new Map<string, CachedToken>();
+  private readonly pendingTokens = new Map<string, Promise<CachedToken | AuthFailure>>();
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly host: string,
+    private readonly policy: EndpointPolicy,
+    readonly credential: BasicCredential | undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  ping(): Promise<PingResult | AuthFailure> {
+    this.pingResult ??= this.doPing();
+    return this.pingResult;
+  }
+
+  private async doPing(): Promise<PingResult | AuthFailure> {
+    let lastFailure = '';
+    for (const origin of this.policy.origins) {
+      const insecureTls = this.policy.insecureTls && origin.startsWith('https:');
+      const response = await this.transport.request('ping', `${origin}/v2/`, { insecureTls, noRetryOn429: true });
+      if (isFailure(response)) {
+        lastFailure = response.failure;
+        if (response.failure.includes('link-local')) return { kind: 'refused', reason: response.failure };
+        continue;
+      }
+      if (response.status === 200) return { origin, insecureTls };
+      if (response.status === 401) {
+        const challenges = parseChallenges(response.headers['www-authenticate']);
+        const challenge = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
+        return challenge ? { origin, challenge, insecureTls } : { origin, insecureTls };
+      }
+      if (response.status === 429) return { kind: 'rate-limited', ...retryAfter(response.headers['retry-after']) };
+      if (response.status === 404) {
+        return { kind: 'server-error', status: 404, reason: `${this.host} does not serve the registry API (GET /v2/ is 404)` };
+      }
+      return { kind: 'server-error', status: response.status, reason: `GET /v2/ answered ${response.status}` };
+    }
+    return { kind: 'unreachable', reason: lastFailure };
+  }
+
+  /** Fetches one token for many repositories at once (one request per registry and credential). */
+  async prefetch(repositories: string[]): Promise<void> {
+    const ping = await this.ping();
+    if ('kind' in ping || ping.challenge?.scheme !== 'bearer') return;
+    const scopes = [...new Set(repositories)].map(pullScope).filter((scope) => !this.tokens.has(scope));
+    for (let i = 0; i < scopes.length; i += SCOPES_PER_TOKEN_REQUEST) {
+      await this.token(ping, scopes.slice(i, i + SCOPES_PER_TOKEN_REQUEST));
+    }
+  }
+
+  /** The Authorization header for pulling `repository`, nothing when anonymous, or why not. */
+  async authorization(repository: string): Promise<{ ping: PingResult; header?: string } | AuthFailure> {
+    const ping = await this.ping();
+    if ('kind' in ping) return ping;
+    if (!ping.challenge) return { ping };
+    if (ping.challenge.scheme === 'basic') {
+      return this.credential ? { ping, header: basicHeader(this.credential) } : { ping };
+    }
+    const token = await this.token(ping, [pullScope(repository)]);
+    if ('kind' in token) return token;
+    return { ping, header: `Bearer ${token.value}` };
+  }
+
+  /** Whether a 401 on this registry cannot tell a missing repository from a private one. */
+  isAmbiguous401(ping: PingResult): boolean {
+    return ping.challenge?.scheme === 'bearer';
+  }
+
+  private async token(ping: PingResult, scopes: string[]): Promise<CachedToken | AuthFailure> {
+    const cached = scopes.map((scope) => this.tokens.get(scope));
+    if (cached.every((token) => token && token.expiresAt > this.now())) return cached[0]!;
+    const key = scopes.join(' ');
+    let pending = this.pendingTokens.get(key);
+    if (!pending) {
+      pending = this.fetchToken(ping, scopes);
+      this.pendingTokens.set(key, pending);
+      void pending.finally(() => this.pendingTokens.delete(key));
+    }
+    return pending;
+  }
+
+  private async fetchToken(ping: PingResult, scopes: string[]): Promise<CachedToken | AuthFailure> {
+    const realm = ping.challenge!.params.realm ?? '';
+    const refusal = realmRefusal(realm, this.policy.allowPlainHttpRealm);
+    if (refusal) return { kind: 'refused', reason: refusal };
+    const url = new URL(realm);
+    if (ping.challenge!.params.service) url.searchParams.set('service', ping.challenge!.params.service);
+    for (const scope of scopes) url.searchParams.append('scope', scope);
+    const headers: Record<string, string> = {};
+    if (this.credential) headers.authorization = basicHeader(this.credential);
+    const response = await this.transport.request('token', url.href, { headers, noRetryOn429: true });
+    if (isFailure(response)) {
+      return response.failure.includes('link-local')
+        ? { kind: 'refused', reason: response.failure }
+        : { kind: 'unreachable', reason: `token service ${url.host}: ${response.failure}` };
+    }
+    if (response.status === 401 || response.status === 403) {
+      return {
+        kind: 'unauthorized',
+        withCredential: this.credential !== undefined,
+        ambiguous: false,
+        detail: this.credential
+          ? `the token service at ${url.host} rejected the credentials (${response.status})`
+          : `the token service at ${url.host} refused anonymous access (${response.status})`,
+      };
+    }
+    if (response.status === 429) return { kind: 'rate-limited', ...retryAfter(response.headers['retry-after']) };
+    if (response.status !== 200) {
+      return { kind: 'server-error', status: response.status, reason: `token service answered ${response.status}` };
+    }
+    let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+    try {
+      parsed = JSON.parse(response.body.toString('utf8')) as typeof parsed;
+    } catch {
+      return { kind: 'server-error', status: 200, reason: 'token service answered with something that is not JSON' };
+    }
+    const value = typeof parsed.token === 'string' ? parsed.token : parsed.access_token;
+    if (typeof value !== 'string' || value === '') {
+      return { kind: 'server-error', status: 200, reason: 'token service answered without a token' };
+    }
+    const lifetime = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_TOKEN_LIFETIME_S;
+    // Renew a little early so a token does not expire between our check and the registry's.
+    const token = { value, expiresAt: this.now() + Math.max(lifetime - 5, 1) * 1000 };
+    for (const scope of scopes) this.tokens.set(scope, token);
+    return token;
+  }
+}
+
+export function pullScope(repository: string): string {
+  return `repository:${repository}:pull`;
+}
+
+export function retryAfter(header: string | undefined): { retryAfterSeconds?: number } {
+  const seconds = Number(header);
+  return header !== undefined && Number.isFinite(seconds) ? { retryAfterSeconds: seconds } : {};
+}

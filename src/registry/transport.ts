@@ -1,0 +1,236 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { Pool, type Dispatcher } from 'undici';
+import { isForbiddenAddress } from './guard.js';
+
+/**
+ * HTTP for registries: a keep-alive pool per origin (or one injected dispatcher), timeouts, bounded
+ * retries with back-off and jitter, bounded bodies, and redirects that never carry credentials to
+ * another origin. Failures come back as data.
+ */
+
+export type RequestKind = 'ping' | 'token' | 'head' | 'get' | 'blob' | 'tags';
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+  url: string;
+}
+
+export interface NetworkFailure {
+  failure: string;
+}
+
+export interface TransportOptions {
+  /** Used for every origin when given (tests inject undici's MockAgent); else a Pool per origin. */
+  dispatcher?: Dispatcher;
+  /** Extra trusted CA certificates (PEM), added to Node's (which honours NODE_EXTRA_CA_CERTS). */
+  ca?: string;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Extra attempts after the first for resets, 5xx and 429. */
+  retries: number;
+  /** Longest Retry-After honoured; a longer one ends the retries. */
+  maxRetryAfterMs: number;
+  maxBodyBytes: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
+  connectTimeoutMs: 5_000,
+  requestTimeoutMs: 15_000,
+  retries: 2,
+  maxRetryAfterMs: 10_000,
+  maxBodyBytes: 4 * 1024 * 1024,
+};
+
+export interface RequestOptions {
+  method?: 'GET' | 'HEAD' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  /** Skip TLS verification: only for registries the user listed as insecure. */
+  insecureTls?: boolean;
+  /** Do not retry 429 (the caller reports it). */
+  noRetryOn429?: boolean;
+}
+
+const RETRY_STATUSES = new Set([500, 502, 503, 504, 429]);
+const MAX_REDIRECTS = 3;
+
+export function isFailure(value: HttpResponse | NetworkFailure): value is NetworkFailure {
+  return 'failure' in value;
+}
+
+/** Refuses to connect to link-local / metadata addresses, whatever name resolved to them. */
+function guardedLookup(
+  hostname: string,
+  options: object,
+  callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+): void {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, []);
+    const list = addresses as LookupAddress[];
+    const forbidden = list.find((entry) => isForbiddenAddress(entry.address));
+    if (forbidden) {
+      const refusal: NodeJS.ErrnoException = new Error(`${hostname} resolves to ${forbidden.address}, a link-local/metadata address`);
+      refusal.code = 'EFORBIDDENADDRESS';
+      return callback(refusal, []);
+    }
+    if ((options as { all?: boolean }).all) return callback(null, list);
+    return callback(null, list[0]!.address, list[0]!.family);
+  });
+}
+
+export class Transport {
+  readonly counts: Record<RequestKind, number> = { ping: 0, token: 0, head: 0, get: 0, blob: 0, tags: 0 };
+  private readonly pools = new Map<string, Dispatcher>();
+  private readonly options: TransportOptions;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(options: Partial<TransportOptions> = {}) {
+    this.options = { ...DEFAULT_TRANSPORT_OPTIONS, ...options };
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
+  }
+
+  private dispatcherFor(origin: string, insecureTls: boolean): Dispatcher {
+    if (this.options.dispatcher) return this.options.dispatcher;
+    const key = `${insecureTls ? 'insecure ' : ''}${origin}`;
+    let pool = this.pools.get(key);
+    if (!pool) {
+      const connect: Record<string, unknown> = { timeout: this.options.connectTimeoutMs, lookup: guardedLookup };
+      if (this.options.ca) connect.ca = this.options.ca;
+      if (insecureTls) connect.rejectUnauthorized = false;
+      pool = new Pool(origin, {
+        connections: 8,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        headersTimeout: this.options.requestTimeoutMs,
+        bodyTimeout: this.options.requestTimeoutMs,
+        connect,
+      });
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** One logical request: retried, redirected and bounded. */
+  async request(kind: RequestKind, url: string, options: RequestOptions = {}): Promise<HttpResponse | NetworkFailure> {
+    this.counts[kind]++;
+    let last: HttpResponse | NetworkFailure = { failure: 'no attempt made' };
+    for (let attempt = 0; attempt <= this.options.retries; attempt++) {
+      last = await this.followRedirects(url, options);
+      const retryable = isFailure(last)
+        ? !last.failure.includes('link-local') && !last.failure.includes('larger than')
+        : RETRY_STATUSES.has(last.status) && !(last.status === 429 && options.noRetryOn429);
+      if (!retryable || attempt === this.options.retries) break;
+      const wait = this.backoff(attempt, isFailure(last) ? undefined : last.headers['retry-after']);
+      if (wait === undefined) break;
+      await this.sleep(wait);
+    }
+    return last;
+  }
+
+  /** Exponential back-off with full jitter; Retry-After wins when it is short enough. */
+  private backoff(attempt: number, retryAfter: string | undefined): number | undefined {
+    if (retryAfter !== undefined) {
+      const seconds = Number(retryAfter);
+      const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now();
+      if (Number.isFinite(ms)) return ms > this.options.maxRetryAfterMs ? undefined : Math.max(0, ms);
+    }
+    return Math.round(this.random() * 200 * 2 ** attempt);
+  }
+
+  private async followRedirects(url: string, options: RequestOptions): Promise<HttpResponse | NetworkFailure> {
+    let current = url;
+    let headers = { ...options.headers };
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      const response = await this.once(current, { ...options, headers });
+      if (isFailure(response) || response.status < 300 || response.status >= 400 || !response.headers.location) {
+        return response;
+      }
+      const next = new URL(response.headers.location, current);
+      if (next.protocol !== 'https:' && next.protocol !== 'http:') {
+        return { failure: `redirected to an unsupported scheme ${next.protocol}` };
+      }
+      if (isForbiddenAddress(next.hostname)) return { failure: `redirected to ${next.hostname}, a link-local/metadata address` };
+      // Credentials are for the registry's origin only (as Docker and containerd do).
+      if (next.origin !== new URL(current).origin) {
+        headers = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'));
+      }
+      current = next.href;
+    }
+    return { failure: `more than ${MAX_REDIRECTS} redirects` };
+  }
+
+  private async once(url: string, options: RequestOptions): Promise<HttpResponse | NetworkFailure> {
+    const target = new URL(url);
+    if (isForbiddenAddress(target.hostname)) return { failure: `${target.hostname} is a link-local/metadata address` };
+    const dispatcher = this.dispatcherFor(target.origin, options.insecureTls === true);
+    const method = options.method ?? 'GET';
+    try {
+      const response = await dispatcher.request({
+        origin: target.origin,
+        path: `${target.pathname}${target.search}`,
+        method,
+        headers: { 'user-agent': 'imagepull-preflight', ...options.headers },
+        body: options.body ?? null,
+        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+      });
+      const headers: Record<string, string | undefined> = {};
+      for (const [name, value] of Object.entries(response.headers)) {
+        headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      const body = method === 'HEAD' ? Buffer.alloc(0) : await readBounded(response.body, this.options.maxBodyBytes);
+      if (method === 'HEAD') await response.body.dump().catch(() => undefined);
+      if (body === undefined) return { failure: `response body larger than ${this.options.maxBodyBytes} bytes` };
+      return { status: response.statusCode, headers, body, url };
+    } catch (error) {
+      return { failure: describeNetworkError(error, target) };
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((pool) => pool.close().catch(() => undefined)));
+    this.pools.clear();
+  }
+}
+
+async function readBounded(body: AsyncIterable<Buffer> & { destroy(): void }, max: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Plain-English reasons, naming the cause the kubelet would also hit (DNS, refused, TLS, timeout). */
+export function describeNetworkError(error: unknown, target: URL): string {
+  const err = error as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  const cause = err?.cause ?? err;
+  const code = cause?.code ?? err?.code ?? '';
+  const host = target.host;
+  if (cause?.code === 'EFORBIDDENADDRESS') return cause.message;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `DNS lookup of ${target.hostname} failed (${code})`;
+  if (code === 'ECONNREFUSED') return `connection to ${host} refused`;
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `connection to ${host} was reset`;
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return `connecting to ${host} timed out`;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || err?.name === 'TimeoutError') {
+    return `${host} did not answer in time`;
+  }
+  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code) || /certificate|ssl|tls/i.test(cause?.message ?? '')) {
+    return `TLS to ${host} failed: ${cause?.message ?? code}`;
+  }
+  if (code === 'EPROTO' || /wrong version number|packet length too long/i.test(cause?.message ?? '')) {
+    return `TLS to ${host} failed: the server does not speak HTTPS`;
+  }
+  return `request to ${host} failed: ${cause?.message || err?.message || String(error)}${code ? ` (${code})` : ''}`;
+}

@@ -51,48 +51,49 @@ export interface EndpointPolicy {
   allowPlainHttpRealm: boolean;
 }
 
+/**
+ * Pings `/v2/` to learn the scheme that works and the challenge. One per registry, shared by every
+ * credential: the challenge does not depend on who asks.
+ */
+export async function pingRegistry(transport: Transport, host: string, policy: EndpointPolicy): Promise<PingResult | AuthFailure> {
+  let lastFailure = '';
+  for (const origin of policy.origins) {
+    const insecureTls = policy.insecureTls && origin.startsWith('https:');
+    const response = await transport.request('ping', `${origin}/v2/`, { insecureTls, noRetryOn429: true });
+    if (isFailure(response)) {
+      lastFailure = response.failure;
+      if (response.failure.includes('link-local')) return { kind: 'refused', reason: response.failure };
+      // A certificate problem is the answer (the kubelet would hit it too); plain HTTP is tried
+      // only when the server does not speak TLS at all.
+      if (response.failure.startsWith('TLS') && !response.failure.includes('does not speak HTTPS')) break;
+      continue;
+    }
+    if (response.status === 200) return { origin, insecureTls };
+    if (response.status === 401) {
+      const challenges = parseChallenges(response.headers['www-authenticate']);
+      const challenge = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
+      return challenge ? { origin, challenge, insecureTls } : { origin, insecureTls };
+    }
+    if (response.status === 429) return { kind: 'rate-limited', ...retryAfter(response.headers['retry-after']) };
+    if (response.status === 404) {
+      return { kind: 'server-error', status: 404, reason: `${host} does not serve the registry API (GET /v2/ is 404)` };
+    }
+    return { kind: 'server-error', status: response.status, reason: `GET /v2/ answered ${response.status}` };
+  }
+  return { kind: 'unreachable', reason: lastFailure };
+}
+
 export class RegistrySession {
-  private pingResult?: Promise<PingResult | AuthFailure>;
   private readonly tokens = new Map<string, CachedToken>();
   private readonly pendingTokens = new Map<string, Promise<CachedToken | AuthFailure>>();
 
   constructor(
     private readonly transport: Transport,
-    private readonly host: string,
-    private readonly policy: EndpointPolicy,
+    readonly ping: () => Promise<PingResult | AuthFailure>,
+    private readonly allowPlainHttpRealm: boolean,
     readonly credential: BasicCredential | undefined,
     private readonly now: () => number = Date.now,
   ) {}
-
-  ping(): Promise<PingResult | AuthFailure> {
-    this.pingResult ??= this.doPing();
-    return this.pingResult;
-  }
-
-  private async doPing(): Promise<PingResult | AuthFailure> {
-    let lastFailure = '';
-    for (const origin of this.policy.origins) {
-      const insecureTls = this.policy.insecureTls && origin.startsWith('https:');
-      const response = await this.transport.request('ping', `${origin}/v2/`, { insecureTls, noRetryOn429: true });
-      if (isFailure(response)) {
-        lastFailure = response.failure;
-        if (response.failure.includes('link-local')) return { kind: 'refused', reason: response.failure };
-        continue;
-      }
-      if (response.status === 200) return { origin, insecureTls };
-      if (response.status === 401) {
-        const challenges = parseChallenges(response.headers['www-authenticate']);
-        const challenge = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
-        return challenge ? { origin, challenge, insecureTls } : { origin, insecureTls };
-      }
-      if (response.status === 429) return { kind: 'rate-limited', ...retryAfter(response.headers['retry-after']) };
-      if (response.status === 404) {
-        return { kind: 'server-error', status: 404, reason: `${this.host} does not serve the registry API (GET /v2/ is 404)` };
-      }
-      return { kind: 'server-error', status: response.status, reason: `GET /v2/ answered ${response.status}` };
-    }
-    return { kind: 'unreachable', reason: lastFailure };
-  }
 
   /** Fetches one token for many repositories at once (one request per registry and credential). */
   async prefetch(repositories: string[]): Promise<void> {
@@ -137,7 +138,7 @@ export class RegistrySession {
 
   private async fetchToken(ping: PingResult, scopes: string[]): Promise<CachedToken | AuthFailure> {
     const realm = ping.challenge!.params.realm ?? '';
-    const refusal = realmRefusal(realm, this.policy.allowPlainHttpRealm);
+    const refusal = realmRefusal(realm, this.allowPlainHttpRealm);
     if (refusal) return { kind: 'refused', reason: refusal };
     const url = new URL(realm);
     if (ping.challenge!.params.service) url.searchParams.set('service', ping.challenge!.params.service);

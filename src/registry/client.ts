@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { credentialKey, RegistrySession, retryAfter, type AuthFailure, type PingResult } from './authorizer.js';
+import {
+  credentialKey,
+  pingRegistry,
+  RegistrySession,
+  retryAfter,
+  type AuthFailure,
+  type EndpointPolicy,
+  type PingResult,
+} from './authorizer.js';
 import { hostname, isLoopbackHost } from './guard.js';
 import { Limiter } from './limiter.js';
 import {
@@ -29,7 +37,11 @@ export interface RegistryClientOptions {
   maxTagPages?: number;
 }
 
-export type TagListing = { tags: string[]; truncated: boolean } | { failure: string };
+export type TagListing =
+  | { tags: string[]; truncated: boolean }
+  /** 404 NAME_UNKNOWN: distribution 2.x says MANIFEST_UNKNOWN for a missing repository; this tells. */
+  | { repositoryUnknown: true }
+  | { failure: string };
 
 const DOCKER_HUB = 'docker.io';
 const TAGS_PAGE_SIZE = 1000;
@@ -44,6 +56,7 @@ export class RegistryClient {
   readonly rateLimits = new Map<string, RateLimitInfo>();
   /** Registries contacted, for the summary. */
   readonly contacted = new Set<string>();
+  private readonly pings = new Map<string, Promise<PingResult | AuthFailure>>();
   private readonly sessions = new Map<string, RegistrySession>();
   private readonly probes = new Map<string, Promise<ProbeOutcome>>();
   private readonly global: Limiter;
@@ -56,17 +69,31 @@ export class RegistryClient {
     this.insecure = new Set((options.insecureRegistries ?? []).map((host) => host.toLowerCase()));
   }
 
+  private policy(apiHost: string): EndpointPolicy {
+    const insecure = this.insecure.has(apiHost.toLowerCase()) || this.insecure.has(hostname(apiHost).toLowerCase());
+    const plainHttpAllowed = insecure || isLoopbackHost(hostname(apiHost));
+    return {
+      origins: plainHttpAllowed ? [`https://${apiHost}`, `http://${apiHost}`] : [`https://${apiHost}`],
+      insecureTls: insecure,
+      allowPlainHttpRealm: plainHttpAllowed,
+    };
+  }
+
+  private ping(apiHost: string): Promise<PingResult | AuthFailure> {
+    let ping = this.pings.get(apiHost);
+    if (!ping) {
+      ping = pingRegistry(this.transport, apiHost, this.policy(apiHost));
+      this.pings.set(apiHost, ping);
+    }
+    return ping;
+  }
+
   private session(apiHost: string, credential: BasicCredential | undefined): RegistrySession {
     const key = `${apiHost} ${credentialKey(credential)}`;
     let session = this.sessions.get(key);
     if (!session) {
-      const insecure = this.insecure.has(apiHost.toLowerCase()) || this.insecure.has(hostname(apiHost).toLowerCase());
-      const plainHttpAllowed = insecure || isLoopbackHost(hostname(apiHost));
-      session = new RegistrySession(this.transport, apiHost, {
-        origins: plainHttpAllowed ? [`https://${apiHost}`, `http://${apiHost}`] : [`https://${apiHost}`],
-        insecureTls: insecure,
-        allowPlainHttpRealm: plainHttpAllowed,
-      }, credential);
+      const allowPlainHttpRealm = this.policy(apiHost).allowPlainHttpRealm;
+      session = new RegistrySession(this.transport, () => this.ping(apiHost), allowPlainHttpRealm, credential);
       this.sessions.set(key, session);
     }
     return session;
@@ -219,7 +246,7 @@ export class RegistryClient {
     return this.limited(apiHost, async () => {
       const session = this.session(apiHost, credential);
       const auth = await session.authorization(repository);
-      if ('kind' in auth) return { failure: 'kind' in auth ? auth.kind : 'unauthorized' };
+      if ('kind' in auth) return { failure: auth.kind };
       const headers: Record<string, string> = auth.header ? { authorization: auth.header } : {};
       const tags: string[] = [];
       let url: string | undefined = `${auth.ping.origin}/v2/${repository}/tags/list?n=${TAGS_PAGE_SIZE}`;
@@ -231,6 +258,7 @@ export class RegistryClient {
         });
         if (isFailure(response)) return response;
         this.recordRateLimit(domain, response);
+        if (response.status === 404 && errorCode(response.body).code === 'NAME_UNKNOWN') return { repositoryUnknown: true };
         if (response.status !== 200) return { failure: `tags list answered ${response.status}` };
         const body = parseJson(response.body) as { tags?: unknown } | undefined;
         if (Array.isArray(body?.tags)) tags.push(...body.tags.filter((tag): tag is string => typeof tag === 'string'));

@@ -55,11 +55,11 @@ export function realmRefusal(realm: string, allowPlainHttp: boolean): string | u
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return `token realm uses ${url.protocol.replace(/:$/, '')}://, only https is allowed`;
   }
-  if (url.protocol === 'http:' && !allowPlainHttp) {
-    return 'token realm is plain http for a registry that is not on this machine; credentials would travel unencrypted';
-  }
   if (isForbiddenAddress(url.hostname)) {
     return `token realm points at ${url.hostname}, a link-local/metadata address`;
+  }
+  if (url.protocol === 'http:' && !allowPlainHttp) {
+    return 'token realm is plain http for a registry that is not on this machine; credentials would travel unencrypted';
   }
   return undefined;
 }

@@ -226,11 +226,11 @@ export function describeNetworkError(error: unknown, target: URL): string {
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || err?.name === 'TimeoutError') {
     return `${host} did not answer in time`;
   }
-  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code) || /certificate|ssl|tls/i.test(cause?.message ?? '')) {
-    return `TLS to ${host} failed: ${cause?.message ?? code}`;
-  }
   if (code === 'EPROTO' || /wrong version number|packet length too long/i.test(cause?.message ?? '')) {
     return `TLS to ${host} failed: the server does not speak HTTPS`;
+  }
+  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code) || /certificate|ssl|tls/i.test(cause?.message ?? '')) {
+    return `TLS to ${host} failed: ${cause?.message ?? code}`;
   }
   return `request to ${host} failed: ${cause?.message || err?.message || String(error)}${code ? ` (${code})` : ''}`;
 }

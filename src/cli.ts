@@ -5,8 +5,19 @@ import { atLeast, type Finding } from './findings.js';
 import { InputError } from './manifests/files.js';
 import { jsonReport } from './report/json.js';
 import { textReport } from './report/text.js';
-import { scan, type ScanOptions } from './scan.js';
-import { DEFAULTS, oneOf, parseFailOn, parseNamespace, parseSize, type FailOn } from './settings.js';
+import { DEFAULT_REGISTRY_SETTINGS, scan, type RegistrySettings, type ScanOptions } from './scan.js';
+import {
+  DEFAULTS,
+  oneOf,
+  parseFailOn,
+  parseHostList,
+  parseNamespace,
+  parsePlatformSetting,
+  parsePositiveInteger,
+  parseSeconds,
+  parseSize,
+  type FailOn,
+} from './settings.js';
 import { VERSION } from './version.js';
 
 /** The only place that reads argv. */
@@ -16,6 +27,7 @@ export interface CliIo {
   stderr: (text: string) => void;
   cwd: string;
   colour: boolean;
+  env: NodeJS.ProcessEnv;
 }
 
 export const USAGE = `Usage: imagepull-preflight [options] <paths...>
@@ -31,6 +43,17 @@ Options:
   --default-namespace NAME    namespace of objects that name none (default: default)
   --max-file-size SIZE        skip (and report) larger files, e.g. 10MB (default: 10MB)
   --offline                   no registry traffic: check only what the files say
+  --default-platform PLATFORM node platform when a pod names none (default: linux/amd64)
+  --docker-config FILE        Docker config the check may use to look (default: $DOCKER_CONFIG/config.json,
+                              else ~/.docker/config.json); never decides what the kubelet gets
+  --insecure-registry HOST    registry that may be plain HTTP or unverified TLS (repeatable)
+  --ca-file FILE              extra CA certificates (PEM) to trust for registries
+  --node-credentials HOSTS    comma-separated host globs whose nodes pull with their own credentials,
+                              in addition to ECR, GCR/Artifact Registry and ACR
+  --concurrency N             requests in flight at once (default: 16)
+  --per-registry-concurrency N
+                              requests in flight per registry (default: 6)
+  --timeout SECONDS           per-request timeout (default: 15)
   -h, --help                  show this help
   -v, --version               show the version
 
@@ -42,10 +65,9 @@ interface CliSettings {
   format: 'text' | 'json';
   output?: string;
   failOn: FailOn;
-  offline: boolean;
 }
 
-function parseCli(argv: string[], cwd: string): CliSettings | 'help' | 'version' {
+function parseCli(argv: string[], io: CliIo): CliSettings | 'help' | 'version' {
   let parsed;
   try {
     parsed = parseArgs({
@@ -59,6 +81,14 @@ function parseCli(argv: string[], cwd: string): CliSettings | 'help' | 'version'
         'default-namespace': { type: 'string', default: DEFAULTS.defaultNamespace },
         'max-file-size': { type: 'string' },
         offline: { type: 'boolean', default: false },
+        'default-platform': { type: 'string', default: DEFAULTS.defaultPlatform },
+        'docker-config': { type: 'string' },
+        'insecure-registry': { type: 'string', multiple: true, default: [] },
+        'ca-file': { type: 'string' },
+        'node-credentials': { type: 'string', default: '' },
+        concurrency: { type: 'string', default: String(DEFAULTS.concurrency) },
+        'per-registry-concurrency': { type: 'string', default: String(DEFAULTS.perRegistryConcurrency) },
+        timeout: { type: 'string', default: String(DEFAULTS.timeoutSeconds) },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -69,18 +99,40 @@ function parseCli(argv: string[], cwd: string): CliSettings | 'help' | 'version'
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (values.version) return 'version';
-  if (positionals.length === 0) throw new InputError('no paths given: name the manifest files or directories to check');
+  if (positionals.length === 0)
+    throw new InputError('no paths given: name the manifest files or directories to check');
+  const registry: RegistrySettings = {
+    ...DEFAULT_REGISTRY_SETTINGS,
+    defaultPlatform: parsePlatformSetting('--default-platform', values['default-platform']),
+    insecureRegistries: parseHostList('--insecure-registry', values['insecure-registry'].join(',')),
+    nodeCredentialHosts: parseHostList('--node-credentials', values['node-credentials']),
+    concurrency: parsePositiveInteger('--concurrency', values.concurrency, 256),
+    perRegistryConcurrency: parsePositiveInteger(
+      '--per-registry-concurrency',
+      values['per-registry-concurrency'],
+      64,
+    ),
+    timeoutMs: parseSeconds('--timeout', values.timeout),
+    ciCredentials: {
+      env: io.env,
+      ...(values['docker-config'] ? { dockerConfigPath: values['docker-config'] } : {}),
+    },
+  };
+  if (values['ca-file'] !== undefined) registry.caFile = values['ca-file'];
   const settings: CliSettings = {
     scan: {
-      cwd,
+      cwd: io.cwd,
       paths: positionals,
+      offline: values.offline,
+      registry,
       defaultNamespace: parseNamespace('--default-namespace', values['default-namespace']),
       maxFileSize:
-        values['max-file-size'] === undefined ? DEFAULTS.maxFileSize : parseSize('--max-file-size', values['max-file-size']),
+        values['max-file-size'] === undefined
+          ? DEFAULTS.maxFileSize
+          : parseSize('--max-file-size', values['max-file-size']),
     },
     format: oneOf('--format', values.format, ['text', 'json'] as const),
     failOn: parseFailOn('--fail-on', values['fail-on']),
-    offline: values.offline,
   };
   if (values.output !== undefined) settings.output = values.output;
   return settings;
@@ -93,7 +145,7 @@ export function failingFindings(findings: Finding[], failOn: FailOn): Finding[] 
 /** Runs the CLI; returns the exit status. Never throws. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
-    const settings = parseCli(argv, io.cwd);
+    const settings = parseCli(argv, io);
     if (settings === 'help') {
       io.stdout(USAGE);
       return 0;
@@ -103,14 +155,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     const result = await scan(settings.scan);
+    for (const warning of result.warnings) io.stderr(`imagepull-preflight: warning: ${warning}\n`);
     const toFile = settings.output !== undefined;
-    const report =
-      settings.format === 'json' ? jsonReport(result) : textReport(result, io.colour && !toFile);
+    const report = settings.format === 'json' ? jsonReport(result) : textReport(result, io.colour && !toFile);
     if (toFile) await writeFile(path.resolve(io.cwd, settings.output!), report);
     else io.stdout(report);
     return failingFindings(result.findings, settings.failOn).length > 0 ? 1 : 0;
   } catch (error) {
-    const message = error instanceof InputError ? error.message : `internal error: ${(error as Error)?.message ?? error}`;
+    const message =
+      error instanceof InputError ? error.message : `internal error: ${(error as Error)?.message ?? error}`;
     io.stderr(`imagepull-preflight: ${message.split('\n')[0]}\n`);
     return 2;
   }

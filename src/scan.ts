@@ -1,6 +1,13 @@
-import { analyze, type AnalysisResult, type PullCheck } from './analysis/analyze.js';
-import { discoverManifestFiles, readManifests } from './manifests/files.js';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Dispatcher } from 'undici';
+import { analyze, type AnalysisResult } from './analysis/analyze.js';
+import { DEFAULT_NODE_CREDENTIAL_HOSTS, PullChecker, type CredentialLookup } from './analysis/pull-check.js';
+import { loadCiCredentials, type CiCredentialOptions } from './credentials/ci-credentials.js';
+import { discoverManifestFiles, InputError, readManifests } from './manifests/files.js';
 import type { ManifestSet } from './manifests/types.js';
+import { RegistryClient } from './registry/client.js';
+import type { Platform, RateLimitInfo } from './registry/types.js';
 
 /** Everything the engine needs, already validated: the CLI and the action each build one. */
 export interface ScanOptions {
@@ -8,20 +15,125 @@ export interface ScanOptions {
   paths: string[];
   defaultNamespace: string;
   maxFileSize: number;
+  /** No registry traffic: only what the files say. */
+  offline: boolean;
+  registry: RegistrySettings;
+}
+
+export interface RegistrySettings {
+  defaultPlatform: Platform;
+  insecureRegistries: string[];
+  caFile?: string;
+  /** Extra registry host globs whose nodes pull with their own credentials. */
+  nodeCredentialHosts: string[];
+  concurrency: number;
+  perRegistryConcurrency: number;
+  timeoutMs: number;
+  /** What the CI run may use to look; absent: anonymous looks only. */
+  ciCredentials?: Omit<CiCredentialOptions, 'mask'>;
+  /** Called with every secret read, before it could be printed. */
+  mask: (secret: string) => void;
+  /** Tests inject undici's MockAgent here. */
+  dispatcher?: Dispatcher;
+}
+
+export const DEFAULT_REGISTRY_SETTINGS: RegistrySettings = {
+  defaultPlatform: { os: 'linux', architecture: 'amd64' },
+  insecureRegistries: [],
+  nodeCredentialHosts: [],
+  concurrency: 16,
+  perRegistryConcurrency: 6,
+  timeoutMs: 15_000,
+  mask: () => {},
+};
+
+export interface RegistryActivity {
+  contacted: string[];
+  rateLimits: Record<string, RateLimitInfo>;
+  requests: Record<string, number>;
 }
 
 export interface ScanResult extends AnalysisResult {
   manifests: ManifestSet;
+  /** Absent when offline. */
+  registry?: RegistryActivity;
+  /** Problems with the CI's own credentials (never containing them). */
+  warnings: string[];
 }
 
 /** changes → manifests → reference → credentials → registry → analysis: one pass. */
-export async function scan(options: ScanOptions, pullCheck?: PullCheck): Promise<ScanResult> {
+export async function scan(options: ScanOptions): Promise<ScanResult> {
   const files = await discoverManifestFiles(options.paths, options.cwd);
   const manifests = await readManifests(files, {
     cwd: options.cwd,
     maxFileSize: options.maxFileSize,
     defaultNamespace: options.defaultNamespace,
   });
-  const result = await analyze(manifests, pullCheck);
-  return { ...result, manifests };
+  if (options.offline) return { ...(await analyze(manifests)), manifests, warnings: [] };
+
+  const settings = options.registry;
+  const ca = settings.caFile ? await readCa(path.resolve(options.cwd, settings.caFile)) : undefined;
+  const client = new RegistryClient({
+    transport: {
+      connectTimeoutMs: Math.min(settings.timeoutMs, 10_000),
+      requestTimeoutMs: settings.timeoutMs,
+      ...(ca ? { ca } : {}),
+      ...(settings.dispatcher ? { dispatcher: settings.dispatcher } : {}),
+    },
+    insecureRegistries: settings.insecureRegistries,
+    concurrency: settings.concurrency,
+    perRegistryConcurrency: settings.perRegistryConcurrency,
+  });
+  const warnings: string[] = [];
+  let ciCredentials: CredentialLookup | undefined;
+  if (settings.ciCredentials) {
+    const loaded = await loadCiCredentials({ ...settings.ciCredentials, mask: settings.mask });
+    warnings.push(...loaded.warnings);
+    ciCredentials = safeLookup(loaded.source, warnings);
+  }
+  try {
+    const checker = new PullChecker({
+      client,
+      manifests,
+      defaultPlatform: settings.defaultPlatform,
+      nodeCredentialHosts: [...DEFAULT_NODE_CREDENTIAL_HOSTS, ...settings.nodeCredentialHosts],
+      ...(ciCredentials ? { ciCredentials } : {}),
+    });
+    const result = await analyze(manifests, checker);
+    return {
+      ...result,
+      manifests,
+      warnings,
+      registry: {
+        contacted: [...client.contacted].sort(),
+        rateLimits: Object.fromEntries(client.rateLimits),
+        requests: client.requestCounts(),
+      },
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+async function readCa(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read the CA file ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** A failing credential helper costs the second look, not the scan; identity tokens need an exchange we do not do. */
+function safeLookup(source: CredentialLookup, warnings: string[]): CredentialLookup {
+  return {
+    async lookup(domain) {
+      try {
+        const credential = await source.lookup(domain);
+        return credential?.username === '<token>' ? undefined : credential;
+      } catch (error) {
+        warnings.push(`CI credentials for ${domain} unavailable: ${(error as Error).message}`);
+        return undefined;
+      }
+    },
+  };
 }

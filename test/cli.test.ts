@@ -14,7 +14,8 @@ let workDir: string;
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), 'preflight-cli-'));
   await cp(FIXTURES, path.join(workDir, 'manifests'), { recursive: true });
-  const ignoredPod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: ignored}\nspec: {containers: [{name: x, image: ignored:1}]}\n';
+  const ignoredPod =
+    'apiVersion: v1\nkind: Pod\nmetadata: {name: ignored}\nspec: {containers: [{name: x, image: ignored:1}]}\n';
   for (const dir of ['.git', 'node_modules/pkg']) {
     await mkdir(path.join(workDir, 'manifests', dir), { recursive: true });
     await writeFile(path.join(workDir, 'manifests', dir, 'pod.yaml'), ignoredPod);
@@ -32,18 +33,34 @@ async function cli(...args: string[]) {
     stderr: (text) => (stderr += text),
     cwd: workDir,
     colour: false,
+    env: { HOME: workDir },
   });
   return { code, stdout, stderr };
 }
 
 interface JsonReport {
   version: number;
-  findings: Array<{ rule: string; severity: string; file: string; line: number; column: number; image: string | null }>;
+  findings: Array<{
+    rule: string;
+    severity: string;
+    file: string;
+    line: number;
+    column: number;
+    image: string | null;
+  }>;
   images: Array<{
     reference: string;
     normalized: string | null;
     status: string;
-    locations: Array<{ file: string; line: number; column: number; endLine: number; endColumn: number; container: string; resource: { kind: string; name: string; namespace: string } }>;
+    locations: Array<{
+      file: string;
+      line: number;
+      column: number;
+      endLine: number;
+      endColumn: number;
+      container: string;
+      resource: { kind: string; name: string; namespace: string };
+    }>;
   }>;
 }
 
@@ -57,19 +74,61 @@ const EXPECTED_IMAGES: Array<[string, number, number, string, string, string]> =
   ['manifests/deployment.yaml', 18, 18, 'registry.example.com/shop/web:1.4.2', 'Deployment/web', 'app'],
   ['manifests/deployment.yaml', 21, 18, 'envoyproxy/envoy:v1.30.1', 'Deployment/web', 'sidecar'],
   ['manifests/deployment.yaml', 29, 38, 'postgres:16.3', 'StatefulSet/db', 'pg'],
-  ['manifests/deployment.yaml', 29, 80, 'quay.io/prometheuscommunity/postgres-exporter', 'StatefulSet/db', 'exporter'],
+  [
+    'manifests/deployment.yaml',
+    29,
+    80,
+    'quay.io/prometheuscommunity/postgres-exporter',
+    'StatefulSet/db',
+    'exporter',
+  ],
   ['manifests/deployment.yaml', 46, 13, 'ghcr.io/acme/agent:3', 'DaemonSet/agent', 'agent'],
   ['manifests/invalid-refs.yaml', 8, 14, 'Acme/App:1', 'Pod/invalid', 'upper'],
   ['manifests/invalid-refs.yaml', 10, 14, 'nginx::1', 'Pod/invalid', 'double-colon'],
   ['manifests/invalid-refs.yaml', 12, 14, '', 'Pod/invalid', 'empty'],
   ['manifests/invalid-refs.yaml', 14, 14, 'acme/preloaded:1', 'Pod/invalid', 'never'],
-  ['manifests/nested/crds.yaml', 10, 18, 'acme/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'Rollout/canary', 'web'],
-  ['manifests/nested/crds.yaml', 21, 18, 'image-registry.openshift-image-registry.svc:5000/project/app:latest', 'DeploymentConfig/oc', 'oc'],
-  ['manifests/nested/crds.yaml', 31, 18, 'gcr.io/knative-samples/helloworld-go', 'Service/hello', 'containers[0]'],
+  [
+    'manifests/nested/crds.yaml',
+    10,
+    18,
+    'acme/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+    'Rollout/canary',
+    'web',
+  ],
+  [
+    'manifests/nested/crds.yaml',
+    21,
+    18,
+    'image-registry.openshift-image-registry.svc:5000/project/app:latest',
+    'DeploymentConfig/oc',
+    'oc',
+  ],
+  [
+    'manifests/nested/crds.yaml',
+    31,
+    18,
+    'gcr.io/knative-samples/helloworld-go',
+    'Service/hello',
+    'containers[0]',
+  ],
   ['manifests/nested/crds.yaml', 43, 20, 'acme/worker:1.0.0', 'ScaledJob/worker', 'worker'],
   ['manifests/nested/crds.yaml', 55, 20, 'acme/widget:5', 'Widget/generic', 'w'],
-  ['manifests/nested/list.yaml', 16, 26, 'localhost:5000/reports/nightly:2024.10', 'CronJob/nightly', 'report'],
-  ['manifests/nested/list.yaml', 26, 22, '[::1]:5000/legacy/app:0.9', 'ReplicationController/legacy', 'legacy'],
+  [
+    'manifests/nested/list.yaml',
+    16,
+    26,
+    'localhost:5000/reports/nightly:2024.10',
+    'CronJob/nightly',
+    'report',
+  ],
+  [
+    'manifests/nested/list.yaml',
+    26,
+    22,
+    '[::1]:5000/legacy/app:0.9',
+    'ReplicationController/legacy',
+    'legacy',
+  ],
   ['manifests/nested/list.yaml', 35, 20, 'gcr.io/distroless/static:nonroot', 'PodTemplate/tpl', 't'],
   ['manifests/pod-bom.yml', 8, 12, 'redis:7.2', 'Pod/bom', 'c'],
   ['manifests/pod-crlf.yaml', 8, 12, 'nginx:1.27', 'Pod/crlf', 'c'],
@@ -79,22 +138,39 @@ const EXPECTED_IMAGES: Array<[string, number, number, string, string, string]> =
 
 describe('imagepull-preflight --offline --format json', () => {
   it('lists every image of the tricky fixture set at its exact position, and nothing else', async () => {
-    const { code, stdout, stderr } = await cli('--offline', '--format', 'json', '--fail-on', 'never', 'manifests');
+    const { code, stdout, stderr } = await cli(
+      '--offline',
+      '--format',
+      'json',
+      '--fail-on',
+      'never',
+      'manifests',
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as JsonReport;
     expect(report.version).toBe(1);
     const located = report.images.flatMap((image) =>
-      image.locations.map((l) => [l.file, l.line, l.column, image.reference, `${l.resource.kind}/${l.resource.name}`, l.container]),
+      image.locations.map((l) => [
+        l.file,
+        l.line,
+        l.column,
+        image.reference,
+        `${l.resource.kind}/${l.resource.name}`,
+        l.container,
+      ]),
     );
-    const sortKey = (row: unknown[]) => `${row[0]}:${String(row[1]).padStart(4, '0')}:${String(row[2]).padStart(4, '0')}:${row[5]}`;
+    const sortKey = (row: unknown[]) =>
+      `${row[0]}:${String(row[1]).padStart(4, '0')}:${String(row[2]).padStart(4, '0')}:${row[5]}`;
     expect(located.sort((a, b) => sortKey(a).localeCompare(sortKey(b)))).toEqual(
       [...EXPECTED_IMAGES].sort((a, b) => sortKey(a).localeCompare(sortKey(b))),
     );
   });
 
   it('reports statuses: invalid references, unchecked otherwise', async () => {
-    const report = JSON.parse((await cli('--offline', '--format', 'json', '--fail-on', 'never', 'manifests')).stdout) as JsonReport;
+    const report = JSON.parse(
+      (await cli('--offline', '--format', 'json', '--fail-on', 'never', 'manifests')).stdout,
+    ) as JsonReport;
     const status = Object.fromEntries(report.images.map((image) => [image.reference, image.status]));
     expect(status['Acme/App:1']).toBe('invalid');
     expect(status['nginx::1']).toBe('invalid');
@@ -106,7 +182,9 @@ describe('imagepull-preflight --offline --format json', () => {
   });
 
   it('turns every bad input into a finding on its line', async () => {
-    const report = JSON.parse((await cli('--offline', '--format', 'json', '--fail-on', 'never', 'manifests')).stdout) as JsonReport;
+    const report = JSON.parse(
+      (await cli('--offline', '--format', 'json', '--fail-on', 'never', 'manifests')).stdout,
+    ) as JsonReport;
     const rules = report.findings.map((f) => [f.rule, f.file, f.line]);
     expect(rules).toEqual(
       expect.arrayContaining([
@@ -120,7 +198,9 @@ describe('imagepull-preflight --offline --format json', () => {
         ['mutable-tag', 'manifests/pod-crlf.yaml', 11],
       ]),
     );
-    expect(report.findings.every((f) => !f.file.includes('node_modules') && !f.file.includes('.git/'))).toBe(true);
+    expect(report.findings.every((f) => !f.file.includes('node_modules') && !f.file.includes('.git/'))).toBe(
+      true,
+    );
   });
 
   it('exits 1 when findings reach --fail-on, 0 when they do not', async () => {
@@ -139,7 +219,14 @@ describe('imagepull-preflight --offline --format json', () => {
   });
 
   it('expands globs and writes --output files', async () => {
-    const { code, stdout } = await cli('--offline', '--format', 'json', '--output', 'out.json', 'manifests/**/list.yaml');
+    const { code, stdout } = await cli(
+      '--offline',
+      '--format',
+      'json',
+      '--output',
+      'out.json',
+      'manifests/**/list.yaml',
+    );
     expect(code).toBe(0);
     expect(stdout).toBe('');
     const report = JSON.parse(await readFile(path.join(workDir, 'out.json'), 'utf8')) as JsonReport;
@@ -155,9 +242,18 @@ describe('usage errors exit 2 with one line', () => {
   it.each([
     [['--offline'], 'imagepull-preflight: no paths given: name the manifest files or directories to check\n'],
     [['--format', 'xml', 'x'], 'imagepull-preflight: --format must be one of text, json; got "xml"\n'],
-    [['--fail-on', 'sometimes', 'x'], 'imagepull-preflight: --fail-on must be one of error, warning, notice, never; got "sometimes"\n'],
-    [['--default-namespace', 'Bad_NS', 'x'], expect.stringContaining('--default-namespace must be a Kubernetes namespace name')],
-    [['--max-file-size', 'huge', 'x'], expect.stringContaining('--max-file-size must be a size such as 10MB')],
+    [
+      ['--fail-on', 'sometimes', 'x'],
+      'imagepull-preflight: --fail-on must be one of error, warning, notice, never; got "sometimes"\n',
+    ],
+    [
+      ['--default-namespace', 'Bad_NS', 'x'],
+      expect.stringContaining('--default-namespace must be a Kubernetes namespace name'),
+    ],
+    [
+      ['--max-file-size', 'huge', 'x'],
+      expect.stringContaining('--max-file-size must be a size such as 10MB'),
+    ],
     [['--offline', 'does-not-exist'], 'imagepull-preflight: path "does-not-exist" does not exist\n'],
     [['--bogus', 'x'], expect.stringContaining("Unknown option '--bogus'")],
   ])('%j', async (args, message) => {
@@ -179,12 +275,20 @@ describe('usage errors exit 2 with one line', () => {
 describe('the committed bundle', () => {
   it('runs as `imagepull-preflight` (package bin) without a build step', async () => {
     const bin = path.resolve('bin/imagepull-preflight.js');
-    const { stdout } = await promisify(execFile)(process.execPath, [bin, '--offline', '--format', 'json', 'manifests/pod.json'], {
-      cwd: workDir,
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [bin, '--offline', '--format', 'json', 'manifests/pod.json'],
+      {
+        cwd: workDir,
+      },
+    );
     const report = JSON.parse(stdout) as JsonReport;
     expect(report.images).toEqual([
-      expect.objectContaining({ reference: 'docker.io/library/httpd:2.4', status: 'unchecked', normalized: 'docker.io/library/httpd:2.4' }),
+      expect.objectContaining({
+        reference: 'docker.io/library/httpd:2.4',
+        status: 'unchecked',
+        normalized: 'docker.io/library/httpd:2.4',
+      }),
     ]);
   });
 });

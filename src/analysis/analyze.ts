@@ -12,10 +12,14 @@ export interface AnalysisResult {
 }
 
 /** Decides, for one container whose reference parses, what the kubelet's pull would get. */
-export type PullCheck = (
-  image: ContainerImage,
-  reference: ImageReference,
-) => Promise<{ status: ImageStatus; digest?: string; findings: Finding[] }>;
+export interface PullCheck {
+  /** Called once with every image to be checked, before any `check` (to batch tokens). */
+  prepare(images: Array<{ image: ContainerImage; reference: ImageReference }>): Promise<void>;
+  check(
+    image: ContainerImage,
+    reference: ImageReference,
+  ): Promise<{ status: ImageStatus; digest?: string; findings: Finding[] }>;
+}
 
 /**
  * Findings for everything the files say, plus (when a pull check is given) what the registries say.
@@ -23,33 +27,37 @@ export type PullCheck = (
  */
 export async function analyze(manifests: ManifestSet, pullCheck?: PullCheck): Promise<AnalysisResult> {
   const findings = manifestProblemFindings(manifests.problems);
+  const parsed = manifests.images.map((image) => ({ image, parsed: parseImageReference(image.image) }));
+  const toCheck = parsed.flatMap(({ image, parsed: result }) =>
+    result.ok && image.imagePullPolicy !== 'Never' ? [{ image, reference: result.reference }] : [],
+  );
+  await pullCheck?.prepare(toCheck);
   const verdicts = await Promise.all(
-    manifests.images.map(async (image): Promise<ImageVerdict> => {
-      const parsed = parseImageReference(image.image);
-      if (!parsed.ok) {
+    parsed.map(async ({ image, parsed: result }): Promise<ImageVerdict> => {
+      if (!result.ok) {
         findings.push(
           imageFinding('invalid-reference', image, {
-            message: `"${image.image}" is not a valid image reference (${parsed.reason}); the kubelet reports InvalidImageName and never pulls.`,
+            message: `"${image.image}" is not a valid image reference (${result.reason}); the kubelet reports InvalidImageName and never pulls.`,
           }),
         );
         return { image, status: 'invalid' };
       }
-      const reference = parsed.reference;
-      findings.push(...staticImageFindings(image, reference));
-      if (!pullCheck || image.imagePullPolicy === 'Never') {
-        return { image, status: 'unchecked', normalized: reference.normalized };
+      const reference = result.reference;
+      const verdict: ImageVerdict = { image, status: 'unchecked', normalized: reference.normalized };
+      if (pullCheck && image.imagePullPolicy !== 'Never') {
+        const checked = await pullCheck.check(image, reference);
+        findings.push(...checked.findings);
+        verdict.status = checked.status;
+        if (checked.digest) verdict.digest = checked.digest;
       }
-      const checked = await pullCheck(image, reference);
-      findings.push(...checked.findings);
-      const verdict: ImageVerdict = { image, status: checked.status, normalized: reference.normalized };
-      if (checked.digest) verdict.digest = checked.digest;
+      findings.push(...staticImageFindings(image, reference, verdict.digest));
       return verdict;
     }),
   );
   return { findings: sortFindings(findings), images: summarizeImages(verdicts) };
 }
 
-function staticImageFindings(image: ContainerImage, reference: ImageReference): Finding[] {
+function staticImageFindings(image: ContainerImage, reference: ImageReference, digest?: string): Finding[] {
   const findings: Finding[] = [];
   if (image.imagePullPolicy === 'Never') {
     findings.push(
@@ -62,7 +70,7 @@ function staticImageFindings(image: ContainerImage, reference: ImageReference): 
     findings.push(
       imageFinding('mutable-tag', image, {
         message: `${reference.tag ? 'The tag "latest"' : 'No tag, so "latest",'} is mutable: each node may pull a different image, and imagePullPolicy defaults to Always.`,
-        fix: `Pin a version tag or a digest: ${reference.familiar.replace(/:latest$/, '')}@sha256:…`,
+        fix: `Pin a version tag or a digest: ${reference.familiar.replace(/:latest$/, '')}@${digest ?? 'sha256:…'}`,
       }),
     );
   }

@@ -6,13 +6,7 @@ import type { ContainerImage } from '../manifests/types.js';
  * Never; `unverified`: the registry could not give an answer (network, rate limit, missing secret).
  */
 export type ImageStatus =
-  | 'unchecked'
-  | 'invalid'
-  | 'available'
-  | 'not-found'
-  | 'unauthorized'
-  | 'platform-missing'
-  | 'unverified';
+  'unchecked' | 'invalid' | 'available' | 'not-found' | 'unauthorized' | 'platform-missing' | 'unverified';
 
 /** Worst first: an image used in several places reports the worst of them. */
 const STATUS_RANK: ImageStatus[] = [
@@ -60,7 +54,8 @@ export function summarizeImages(verdicts: ImageVerdict[]): ImageReport[] {
       if (verdict.normalized) report.normalized = verdict.normalized;
       byReference.set(image.image, report);
     }
-    if (STATUS_RANK.indexOf(verdict.status) < STATUS_RANK.indexOf(report.status)) report.status = verdict.status;
+    if (STATUS_RANK.indexOf(verdict.status) < STATUS_RANK.indexOf(report.status))
+      report.status = verdict.status;
     if (verdict.digest && !report.digest) report.digest = verdict.digest;
     const { file, line, column, endLine, endColumn } = image;
     report.locations.push({

@@ -41,8 +41,15 @@ export function closestTags(wanted: string, tags: string[], count = 3): string[]
   if (tags.length === 0) return [];
   const limit = Math.max(2, Math.ceil(wanted.length / 2));
   const scored = tags
-    .map((tag) => ({ tag, distance: editDistance(wanted, tag), prefix: sharedPrefix(wanted, tag), gap: versionGap(wanted, tag) }))
+    .map((tag) => ({
+      tag,
+      distance: editDistance(wanted, tag),
+      prefix: sharedPrefix(wanted, tag),
+      gap: versionGap(wanted, tag),
+    }))
     .filter((entry) => entry.distance <= limit || entry.prefix >= Math.min(3, wanted.length));
-  scored.sort((a, b) => a.distance - b.distance || b.prefix - a.prefix || a.gap - b.gap || a.tag.localeCompare(b.tag));
+  scored.sort(
+    (a, b) => a.distance - b.distance || b.prefix - a.prefix || a.gap - b.gap || a.tag.localeCompare(b.tag),
+  );
   return scored.slice(0, count).map((entry) => entry.tag);
 }

@@ -1,6 +1,6 @@
 import { LineIndex } from './positions.js';
 import { containerImages, locatedString, podContext, pullSecretNames, type Locate } from './pod-spec.js';
-import { decodeBase64, decodeDockerConfig, PULL_SECRET_KEYS, type PullSecretType } from './pull-secrets.js';
+import { decodeDataValue, PULL_SECRET_KEYS, pullSecretCredentials } from './pull-secrets.js';
 import type { ManifestProblem, ManifestSet, PullSecretManifest } from './types.js';
 import { findPodSpecs, listItems, objectKind } from './workloads.js';
 import {
@@ -21,7 +21,8 @@ export interface ExtractOptions {
 }
 
 /** A Helm/Go template action: such a file must be rendered before anything in it is meaningful. */
-const TEMPLATE_ACTION = /\{\{-?\s*(?:\.|\$|include\b|template\b|if\b|range\b|with\b|define\b|end\b|toYaml\b|tpl\b|-)/;
+const TEMPLATE_ACTION =
+  /\{\{-?\s*(?:\.|\$|include\b|template\b|if\b|range\b|with\b|define\b|end\b|toYaml\b|tpl\b|-)/;
 
 /** How far the `kind: List` nesting is followed. */
 const MAX_LIST_DEPTH = 8;
@@ -138,11 +139,11 @@ class ObjectReader {
       ...this.position(valueNode?.kind === 'scalar' ? valueNode : anchor),
     };
     const raw = locatedString(valueNode, this.locate)?.value;
-    const json = raw === undefined ? undefined : stringValue ? raw : decodeBase64(raw);
+    const json = raw === undefined ? undefined : stringValue ? raw : decodeDataValue(raw);
     if (raw === undefined) secret.problem = `it has no ${key} key in data or stringData`;
     else if (json === undefined) secret.problem = `its ${key} value in data is not valid base64`;
     else {
-      const decoded = decodeDockerConfig(type as PullSecretType, json);
+      const decoded = pullSecretCredentials(type, json);
       if ('problem' in decoded) secret.problem = decoded.problem;
       else secret.credentials = decoded.credentials;
     }

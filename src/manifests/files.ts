@@ -45,7 +45,8 @@ async function walk(directory: string): Promise<string[]> {
     cwd: directory,
     exclude: (name) => SKIPPED_DIRECTORIES.has(path.basename(name)),
   })) {
-    if (MANIFEST_EXTENSIONS.includes(path.extname(match).toLowerCase())) files.push(path.join(directory, match));
+    if (MANIFEST_EXTENSIONS.includes(path.extname(match).toLowerCase()))
+      files.push(path.join(directory, match));
   }
   return files;
 }

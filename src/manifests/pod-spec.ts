@@ -1,5 +1,11 @@
 import type { ResourceRef } from '../findings.js';
-import type { ContainerField, ContainerImage, LocatedString, PlatformConstraint, PodContext } from './types.js';
+import type {
+  ContainerField,
+  ContainerImage,
+  LocatedString,
+  PlatformConstraint,
+  PodContext,
+} from './types.js';
 import { get, getPath, items, str, type YamlNode, type YamlScalar } from './yaml-tree.js';
 
 /** Turns a scalar's offsets into a located value; supplied by the file being read. */
@@ -18,7 +24,12 @@ export function pullSecretNames(list: YamlNode | undefined, locate: Locate): Loc
   return items(list).flatMap((entry) => locatedString(get(entry, 'name'), locate) ?? []);
 }
 
-export function podContext(spec: YamlNode, resource: ResourceRef, namespaceExplicit: boolean, locate: Locate) {
+export function podContext(
+  spec: YamlNode,
+  resource: ResourceRef,
+  namespaceExplicit: boolean,
+  locate: Locate,
+) {
   const context: PodContext = {
     resource,
     namespaceExplicit,
@@ -69,7 +80,13 @@ export function platformConstraint(spec: YamlNode, locate: Locate): PlatformCons
     }
   }
   const terms = items(
-    getPath(spec, 'affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms'),
+    getPath(
+      spec,
+      'affinity',
+      'nodeAffinity',
+      'requiredDuringSchedulingIgnoredDuringExecution',
+      'nodeSelectorTerms',
+    ),
   );
   if (terms.length === 0) return constraint;
 

@@ -65,12 +65,7 @@ export interface PullSecretManifest extends SourceLocation {
 }
 
 export type ManifestProblemKind =
-  | 'parse-error'
-  | 'too-large'
-  | 'unreadable'
-  | 'not-text'
-  | 'template'
-  | 'secret-invalid';
+  'parse-error' | 'too-large' | 'unreadable' | 'not-text' | 'template' | 'secret-invalid';
 
 /** Something about a file that is not an image but must not be lost. */
 export interface ManifestProblem extends SourceLocation {

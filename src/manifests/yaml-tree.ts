@@ -52,7 +52,11 @@ export interface YamlLimits {
   maxExpandedNodes: number;
 }
 
-export const DEFAULT_YAML_LIMITS: YamlLimits = { maxDepth: 100, maxAliases: 1_000, maxExpandedNodes: 1_000_000 };
+export const DEFAULT_YAML_LIMITS: YamlLimits = {
+  maxDepth: 100,
+  maxAliases: 1_000,
+  maxExpandedNodes: 1_000_000,
+};
 
 /** Parses every document of `source`. Throws js-yaml's YAMLException or a YamlStructureError. */
 export function parseYamlDocuments(source: string, limits: YamlLimits = DEFAULT_YAML_LIMITS): YamlDocument[] {
@@ -161,7 +165,10 @@ class TreeBuilder {
       return;
     }
     // kubectl (sigs.k8s.io/yaml) rejects a key set twice in one mapping; so do we.
-    if (key.kind === 'scalar' && map.entries.some((e) => e.key.kind === 'scalar' && e.key.value === key.value)) {
+    if (
+      key.kind === 'scalar' &&
+      map.entries.some((e) => e.key.kind === 'scalar' && e.key.value === key.value)
+    ) {
       throw new YamlStructureError(`mapping key "${truncate(key.value)}" already defined`, key.start);
     }
     map.entries.push({ key, value });

@@ -20,6 +20,4 @@ export interface ImageReference {
   familiar: string;
 }
 
-export type ReferenceParseResult =
-  | { ok: true; reference: ImageReference }
-  | { ok: false; reason: string };
+export type ReferenceParseResult = { ok: true; reference: ImageReference } | { ok: false; reason: string };

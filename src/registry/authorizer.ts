@@ -55,7 +55,11 @@ export interface EndpointPolicy {
  * Pings `/v2/` to learn the scheme that works and the challenge. One per registry, shared by every
  * credential: the challenge does not depend on who asks.
  */
-export async function pingRegistry(transport: Transport, host: string, policy: EndpointPolicy): Promise<PingResult | AuthFailure> {
+export async function pingRegistry(
+  transport: Transport,
+  host: string,
+  policy: EndpointPolicy,
+): Promise<PingResult | AuthFailure> {
   let lastFailure = '';
   for (const origin of policy.origins) {
     const insecureTls = policy.insecureTls && origin.startsWith('https:');
@@ -71,12 +75,18 @@ export async function pingRegistry(transport: Transport, host: string, policy: E
     if (response.status === 200) return { origin, insecureTls };
     if (response.status === 401) {
       const challenges = parseChallenges(response.headers['www-authenticate']);
-      const challenge = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
+      const challenge =
+        challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
       return challenge ? { origin, challenge, insecureTls } : { origin, insecureTls };
     }
-    if (response.status === 429) return { kind: 'rate-limited', ...retryAfter(response.headers['retry-after']) };
+    if (response.status === 429)
+      return { kind: 'rate-limited', ...retryAfter(response.headers['retry-after']) };
     if (response.status === 404) {
-      return { kind: 'server-error', status: 404, reason: `${host} does not serve the registry API (GET /v2/ is 404)` };
+      return {
+        kind: 'server-error',
+        status: 404,
+        reason: `${host} does not serve the registry API (GET /v2/ is 404)`,
+      };
     }
     return { kind: 'server-error', status: response.status, reason: `GET /v2/ answered ${response.status}` };
   }
@@ -161,21 +171,33 @@ export class RegistrySession {
           : `the token service at ${url.host} refused anonymous access (${response.status})`,
       };
     }
-    if (response.status === 429) return { kind: 'rate-limited', ...retryAfter(response.headers['retry-after']) };
+    if (response.status === 429)
+      return { kind: 'rate-limited', ...retryAfter(response.headers['retry-after']) };
     if (response.status !== 200) {
-      return { kind: 'server-error', status: response.status, reason: `token service answered ${response.status}` };
+      return {
+        kind: 'server-error',
+        status: response.status,
+        reason: `token service answered ${response.status}`,
+      };
     }
     let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {
       parsed = JSON.parse(response.body.toString('utf8')) as typeof parsed;
     } catch {
-      return { kind: 'server-error', status: 200, reason: 'token service answered with something that is not JSON' };
+      return {
+        kind: 'server-error',
+        status: 200,
+        reason: 'token service answered with something that is not JSON',
+      };
     }
     const value = typeof parsed.token === 'string' ? parsed.token : parsed.access_token;
     if (typeof value !== 'string' || value === '') {
       return { kind: 'server-error', status: 200, reason: 'token service answered without a token' };
     }
-    const lifetime = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_TOKEN_LIFETIME_S;
+    const lifetime =
+      typeof parsed.expires_in === 'number' && parsed.expires_in > 0
+        ? parsed.expires_in
+        : DEFAULT_TOKEN_LIFETIME_S;
     // Renew a little early so a token does not expire between our check and the registry's.
     const token = { value, expiresAt: this.now() + Math.max(lifetime - 5, 1) * 1000 };
     for (const scope of scopes) this.tokens.set(scope, token);

@@ -5,7 +5,10 @@ export interface Challenge {
 }
 
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
-const ITEM = new RegExp(`[\\s,]*(?:(${TOKEN})[ \\t]*=[ \\t]*("(?:[^"\\\\]|\\\\.)*"|[^\\s,]*)|(${TOKEN}))`, 'y');
+const ITEM = new RegExp(
+  `[\\s,]*(?:(${TOKEN})[ \\t]*=[ \\t]*("(?:[^"\\\\]|\\\\.)*"|[^\\s,]*)|(${TOKEN}))`,
+  'y',
+);
 
 /**
  * Parses a `WWW-Authenticate` value (RFC 7235): several challenges, each a scheme followed by

@@ -22,7 +22,13 @@ import {
   parseJson,
 } from './media-types.js';
 import { matchPlatform } from './platforms.js';
-import { isFailure, Transport, type HttpResponse, type NetworkFailure, type TransportOptions } from './transport.js';
+import {
+  isFailure,
+  Transport,
+  type HttpResponse,
+  type NetworkFailure,
+  type TransportOptions,
+} from './transport.js';
 import type { BasicCredential, ManifestProbe, Platform, ProbeOutcome, RateLimitInfo } from './types.js';
 
 export interface RegistryClientOptions {
@@ -31,8 +37,6 @@ export interface RegistryClientOptions {
   insecureRegistries?: string[];
   concurrency?: number;
   perRegistryConcurrency?: number;
-  /** Read the config blob of single-platform images to learn their architecture. */
-  checkSinglePlatformConfig?: boolean;
   /** Pages of `/tags/list` followed at most. */
   maxTagPages?: number;
 }
@@ -70,7 +74,8 @@ export class RegistryClient {
   }
 
   private policy(apiHost: string): EndpointPolicy {
-    const insecure = this.insecure.has(apiHost.toLowerCase()) || this.insecure.has(hostname(apiHost).toLowerCase());
+    const insecure =
+      this.insecure.has(apiHost.toLowerCase()) || this.insecure.has(hostname(apiHost).toLowerCase());
     const plainHttpAllowed = insecure || isLoopbackHost(hostname(apiHost));
     return {
       origins: plainHttpAllowed ? [`https://${apiHost}`, `http://${apiHost}`] : [`https://${apiHost}`],
@@ -93,7 +98,12 @@ export class RegistryClient {
     let session = this.sessions.get(key);
     if (!session) {
       const allowPlainHttpRealm = this.policy(apiHost).allowPlainHttpRealm;
-      session = new RegistrySession(this.transport, () => this.ping(apiHost), allowPlainHttpRealm, credential);
+      session = new RegistrySession(
+        this.transport,
+        () => this.ping(apiHost),
+        allowPlainHttpRealm,
+        credential,
+      );
       this.sessions.set(key, session);
     }
     return session;
@@ -136,6 +146,7 @@ export class RegistryClient {
       probe.reference,
       credentialKey(probe.credential),
       probe.platforms.map((p) => `${p.os}/${p.architecture}/${p.variant ?? ''}`).join(','),
+      probe.inspectConfig ? 'config' : '',
     ].join(' ');
     let outcome = this.probes.get(key);
     if (!outcome) {
@@ -157,7 +168,10 @@ export class RegistryClient {
     const url = `${base}/manifests/${probe.reference}`;
     // Docker Hub counts a manifest GET as a pull; a HEAD is free. Elsewhere one GET says everything.
     const hub = probe.domain === DOCKER_HUB;
-    let response = await this.transport.request(hub ? 'head' : 'get', url, { ...request, method: hub ? 'HEAD' : 'GET' });
+    let response = await this.transport.request(hub ? 'head' : 'get', url, {
+      ...request,
+      method: hub ? 'HEAD' : 'GET',
+    });
     if (isFailure(response)) return unreachable(response);
     this.recordRateLimit(probe.domain, response);
     if (hub && response.status === 404) {
@@ -169,10 +183,16 @@ export class RegistryClient {
 
     let body = response.body.length ? parseJson(response.body) : undefined;
     const mediaType = manifestMediaType(response.headers['content-type'], body) ?? 'unknown';
-    const digest = response.headers['docker-content-digest'] || (response.body.length ? sha256(response.body) : undefined);
-    const exists: Extract<ProbeOutcome, { kind: 'exists' }> = { kind: 'exists', mediaType, ...(digest ? { digest } : {}) };
+    const digest =
+      response.headers['docker-content-digest'] || (response.body.length ? sha256(response.body) : undefined);
+    const exists: Extract<ProbeOutcome, { kind: 'exists' }> = {
+      kind: 'exists',
+      mediaType,
+      ...(digest ? { digest } : {}),
+    };
     const wantsBody =
-      probe.platforms.length > 0 && (isIndex(mediaType) || (isImageManifest(mediaType) && this.options.checkSinglePlatformConfig));
+      probe.platforms.length > 0 &&
+      (isIndex(mediaType) || (isImageManifest(mediaType) && probe.inspectConfig === true));
     if (wantsBody && body === undefined) {
       const full = await this.transport.request('get', url, { ...request, method: 'GET' });
       if (isFailure(full)) return unreachable(full);
@@ -192,9 +212,16 @@ export class RegistryClient {
     return exists;
   }
 
-  private async imagePlatform(base: string, digest: string | undefined, request: object): Promise<Platform | undefined> {
+  private async imagePlatform(
+    base: string,
+    digest: string | undefined,
+    request: object,
+  ): Promise<Platform | undefined> {
     if (!digest) return undefined;
-    const response = await this.transport.request('blob', `${base}/blobs/${digest}`, { ...request, method: 'GET' });
+    const response = await this.transport.request('blob', `${base}/blobs/${digest}`, {
+      ...request,
+      method: 'GET',
+    });
     if (isFailure(response) || response.status !== 200) return undefined;
     return configPlatform(parseJson(response.body));
   }
@@ -242,7 +269,12 @@ export class RegistryClient {
   }
 
   /** Every tag of a repository, following `Link` pagination up to a bound. */
-  async listTags(domain: string, apiHost: string, repository: string, credential?: BasicCredential): Promise<TagListing> {
+  async listTags(
+    domain: string,
+    apiHost: string,
+    repository: string,
+    credential?: BasicCredential,
+  ): Promise<TagListing> {
     return this.limited(apiHost, async () => {
       const session = this.session(apiHost, credential);
       const auth = await session.authorization(repository);
@@ -258,10 +290,12 @@ export class RegistryClient {
         });
         if (isFailure(response)) return response;
         this.recordRateLimit(domain, response);
-        if (response.status === 404 && errorCode(response.body).code === 'NAME_UNKNOWN') return { repositoryUnknown: true };
+        if (response.status === 404 && errorCode(response.body).code === 'NAME_UNKNOWN')
+          return { repositoryUnknown: true };
         if (response.status !== 200) return { failure: `tags list answered ${response.status}` };
         const body = parseJson(response.body) as { tags?: unknown } | undefined;
-        if (Array.isArray(body?.tags)) tags.push(...body.tags.filter((tag): tag is string => typeof tag === 'string'));
+        if (Array.isArray(body?.tags))
+          tags.push(...body.tags.filter((tag): tag is string => typeof tag === 'string'));
         url = nextPage(response.headers.link, url);
       }
       return { tags, truncated: url !== undefined };

@@ -48,7 +48,14 @@ export function indexEntries(body: unknown): IndexEntry[] {
     if (!isObject(entry) || typeof entry.digest !== 'string' || !isObject(entry.platform)) return [];
     const { os, architecture, variant } = entry.platform;
     if (typeof os !== 'string' || typeof architecture !== 'string') return [];
-    return [{ os, architecture, ...(typeof variant === 'string' && variant ? { variant } : {}), digest: entry.digest }];
+    return [
+      {
+        os,
+        architecture,
+        ...(typeof variant === 'string' && variant ? { variant } : {}),
+        digest: entry.digest,
+      },
+    ];
   });
 }
 
@@ -59,7 +66,8 @@ export function configDigest(body: unknown): string | undefined {
 }
 
 export function configPlatform(body: unknown): Platform | undefined {
-  if (!isObject(body) || typeof body.os !== 'string' || typeof body.architecture !== 'string') return undefined;
+  if (!isObject(body) || typeof body.os !== 'string' || typeof body.architecture !== 'string')
+    return undefined;
   return {
     os: body.os,
     architecture: body.architecture,

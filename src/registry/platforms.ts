@@ -47,8 +47,9 @@ export function compatiblePlatforms(wanted: Platform): Platform[] {
       return armFrom(Number(p.variant!.slice(1)) || 7);
     case 'amd64': {
       const level = p.variant ? Number(p.variant.slice(1)) : 1;
-      const levels = Array.from({ length: Math.max(level, 1) }, (_, i) => level - i)
-        .map((l) => (l <= 1 ? { os, architecture: 'amd64' } : { os, architecture: 'amd64', variant: `v${l}` }));
+      const levels = Array.from({ length: Math.max(level, 1) }, (_, i) => level - i).map((l) =>
+        l <= 1 ? { os, architecture: 'amd64' } : { os, architecture: 'amd64', variant: `v${l}` },
+      );
       return [...levels, { os, architecture: '386' }];
     }
     default:
@@ -61,7 +62,10 @@ function samePlatform(a: Platform, b: Platform): boolean {
 }
 
 /** Picks the index entry containerd would pull for `wanted`, or none ("no match for platform"). */
-export function matchPlatform(wanted: Platform, entries: Array<Platform & { digest: string }>): PlatformMatch {
+export function matchPlatform(
+  wanted: Platform,
+  entries: Array<Platform & { digest: string }>,
+): PlatformMatch {
   const normalized = entries.map((entry) => ({ entry, platform: normalizePlatform(entry) }));
   for (const candidate of compatiblePlatforms(wanted)) {
     const hit = normalized.find(({ platform }) => samePlatform(platform, candidate));
@@ -77,7 +81,8 @@ export function formatPlatform(platform: Platform): string {
 /** `linux/arm/v7` → a Platform; undefined when it does not have that shape. */
 export function parsePlatform(text: string): Platform | undefined {
   const parts = text.trim().split('/');
-  if (parts.length < 2 || parts.length > 3 || parts.some((part) => !/^[a-zA-Z0-9_.-]+$/.test(part))) return undefined;
+  if (parts.length < 2 || parts.length > 3 || parts.some((part) => !/^[a-zA-Z0-9_.-]+$/.test(part)))
+    return undefined;
   const [os, architecture, variant] = parts as [string, string, string?];
   return normalizePlatform(variant ? { os, architecture, variant } : { os, architecture });
 }

@@ -73,7 +73,9 @@ function guardedLookup(
     const list = addresses as LookupAddress[];
     const forbidden = list.find((entry) => isForbiddenAddress(entry.address));
     if (forbidden) {
-      const refusal: NodeJS.ErrnoException = new Error(`${hostname} resolves to ${forbidden.address}, a link-local/metadata address`);
+      const refusal: NodeJS.ErrnoException = new Error(
+        `${hostname} resolves to ${forbidden.address}, a link-local/metadata address`,
+      );
       refusal.code = 'EFORBIDDENADDRESS';
       return callback(refusal, []);
     }
@@ -100,7 +102,10 @@ export class Transport {
     const key = `${insecureTls ? 'insecure ' : ''}${origin}`;
     let pool = this.pools.get(key);
     if (!pool) {
-      const connect: Record<string, unknown> = { timeout: this.options.connectTimeoutMs, lookup: guardedLookup };
+      const connect: Record<string, unknown> = {
+        timeout: this.options.connectTimeoutMs,
+        lookup: guardedLookup,
+      };
       if (this.options.ca) connect.ca = this.options.ca;
       if (insecureTls) connect.rejectUnauthorized = false;
       pool = new Pool(origin, {
@@ -117,7 +122,11 @@ export class Transport {
   }
 
   /** One logical request: retried, redirected and bounded. */
-  async request(kind: RequestKind, url: string, options: RequestOptions = {}): Promise<HttpResponse | NetworkFailure> {
+  async request(
+    kind: RequestKind,
+    url: string,
+    options: RequestOptions = {},
+  ): Promise<HttpResponse | NetworkFailure> {
     this.counts[kind]++;
     let last: HttpResponse | NetworkFailure = { failure: 'no attempt made' };
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
@@ -143,22 +152,33 @@ export class Transport {
     return Math.round(this.random() * 200 * 2 ** attempt);
   }
 
-  private async followRedirects(url: string, options: RequestOptions): Promise<HttpResponse | NetworkFailure> {
+  private async followRedirects(
+    url: string,
+    options: RequestOptions,
+  ): Promise<HttpResponse | NetworkFailure> {
     let current = url;
     let headers = { ...options.headers };
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const response = await this.once(current, { ...options, headers });
-      if (isFailure(response) || response.status < 300 || response.status >= 400 || !response.headers.location) {
+      if (
+        isFailure(response) ||
+        response.status < 300 ||
+        response.status >= 400 ||
+        !response.headers.location
+      ) {
         return response;
       }
       const next = new URL(response.headers.location, current);
       if (next.protocol !== 'https:' && next.protocol !== 'http:') {
         return { failure: `redirected to an unsupported scheme ${next.protocol}` };
       }
-      if (isForbiddenAddress(next.hostname)) return { failure: `redirected to ${next.hostname}, a link-local/metadata address` };
+      if (isForbiddenAddress(next.hostname))
+        return { failure: `redirected to ${next.hostname}, a link-local/metadata address` };
       // Credentials are for the registry's origin only (as Docker and containerd do).
       if (next.origin !== new URL(current).origin) {
-        headers = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'));
+        headers = Object.fromEntries(
+          Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'),
+        );
       }
       current = next.href;
     }
@@ -167,7 +187,8 @@ export class Transport {
 
   private async once(url: string, options: RequestOptions): Promise<HttpResponse | NetworkFailure> {
     const target = new URL(url);
-    if (isForbiddenAddress(target.hostname)) return { failure: `${target.hostname} is a link-local/metadata address` };
+    if (isForbiddenAddress(target.hostname))
+      return { failure: `${target.hostname} is a link-local/metadata address` };
     const dispatcher = this.dispatcherFor(target.origin, options.insecureTls === true);
     const method = options.method ?? 'GET';
     try {
@@ -183,9 +204,11 @@ export class Transport {
       for (const [name, value] of Object.entries(response.headers)) {
         headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
       }
-      const body = method === 'HEAD' ? Buffer.alloc(0) : await readBounded(response.body, this.options.maxBodyBytes);
+      const body =
+        method === 'HEAD' ? Buffer.alloc(0) : await readBounded(response.body, this.options.maxBodyBytes);
       if (method === 'HEAD') await response.body.dump().catch(() => undefined);
-      if (body === undefined) return { failure: `response body larger than ${this.options.maxBodyBytes} bytes` };
+      if (body === undefined)
+        return { failure: `response body larger than ${this.options.maxBodyBytes} bytes` };
       return { status: response.statusCode, headers, body, url };
     } catch (error) {
       return { failure: describeNetworkError(error, target) };
@@ -198,7 +221,10 @@ export class Transport {
   }
 }
 
-async function readBounded(body: AsyncIterable<Buffer> & { destroy(): void }, max: number): Promise<Buffer | undefined> {
+async function readBounded(
+  body: AsyncIterable<Buffer> & { destroy(): void },
+  max: number,
+): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -219,7 +245,8 @@ export function describeNetworkError(error: unknown, target: URL): string {
   const code = cause?.code ?? err?.code ?? '';
   const host = target.host;
   if (cause?.code === 'EFORBIDDENADDRESS') return cause.message;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `DNS lookup of ${target.hostname} failed (${code})`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return `DNS lookup of ${target.hostname} failed (${code})`;
   if (code === 'ECONNREFUSED') return `connection to ${host} refused`;
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `connection to ${host} was reset`;
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return `connecting to ${host} timed out`;
@@ -229,7 +256,10 @@ export function describeNetworkError(error: unknown, target: URL): string {
   if (code === 'EPROTO' || /wrong version number|packet length too long/i.test(cause?.message ?? '')) {
     return `TLS to ${host} failed: the server does not speak HTTPS`;
   }
-  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code) || /certificate|ssl|tls/i.test(cause?.message ?? '')) {
+  if (
+    /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code) ||
+    /certificate|ssl|tls/i.test(cause?.message ?? '')
+  ) {
     return `TLS to ${host} failed: ${cause?.message ?? code}`;
   }
   return `request to ${host} failed: ${cause?.message || err?.message || String(error)}${code ? ` (${code})` : ''}`;

@@ -29,6 +29,11 @@ export interface ManifestProbe {
    * body is fetched and each platform is matched with containerd's rules. Empty: no body fetch.
    */
   platforms: Platform[];
+  /**
+   * For a single-platform manifest, read its config blob to learn its architecture (two more
+   * requests, so only when the pod's platform is explicit).
+   */
+  inspectConfig?: boolean;
 }
 
 export interface PlatformMatch {

@@ -1,7 +1,11 @@
 import type { AnalysisResult } from '../analysis/analyze.js';
 import type { Severity } from '../findings.js';
 
-const COLOURS: Record<Severity, string> = { error: '\u001b[31m', warning: '\u001b[33m', notice: '\u001b[36m' };
+const COLOURS: Record<Severity, string> = {
+  error: '\u001b[31m',
+  warning: '\u001b[33m',
+  notice: '\u001b[36m',
+};
 const RESET = '\u001b[0m';
 const DIM = '\u001b[2m';
 

@@ -23,66 +23,76 @@ function rangeOf(text: string, token: string, occurrence = 0) {
   return { line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
 }
 
-const positionCases: Array<{ name: string; yaml: string; images: Array<{ image: string; token: string }> }> = [
-  {
-    name: 'block style, plain value',
-    yaml: 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n      image: nginx:1.27\n',
-    images: [{ image: 'nginx:1.27', token: 'nginx:1.27' }],
-  },
-  {
-    name: 'double-quoted value with a trailing comment',
-    yaml: 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: "nginx:1"  # pinned\n',
-    images: [{ image: 'nginx:1', token: '"nginx:1"' }],
-  },
-  {
-    name: 'single-quoted value with an escaped quote is kept as written',
-    yaml: "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: 'it''s'\n",
-    images: [{ image: "it's", token: "'it''s'" }],
-  },
-  {
-    name: 'flow style on one line',
-    yaml: 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: "a:1"}, {name: b, image: b:2}]}\n',
-    images: [
-      { image: 'a:1', token: '"a:1"' },
-      { image: 'b:2', token: 'b:2' },
-    ],
-  },
-  {
-    name: 'JSON',
-    yaml: '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},\n "spec":{"containers":[{"name":"a","image":"redis:7"}]}}',
-    images: [{ image: 'redis:7', token: '"redis:7"' }],
-  },
-  {
-    name: 'folded block scalar',
-    yaml: 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: >-\n      ghcr.io/a/b:1\n',
-    images: [{ image: 'ghcr.io/a/b:1', token: 'ghcr.io/a/b:1' }],
-  },
-  {
-    name: 'second document after comments and an explicit end',
-    yaml: '# c\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: "x:1"}]}\n...\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: q}\nspec: {containers: [{name: a, image: "y:1"}]}\n',
-    images: [
-      { image: 'x:1', token: '"x:1"' },
-      { image: 'y:1', token: '"y:1"' },
-    ],
-  },
-];
+const positionCases: Array<{ name: string; yaml: string; images: Array<{ image: string; token: string }> }> =
+  [
+    {
+      name: 'block style, plain value',
+      yaml: 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n      image: nginx:1.27\n',
+      images: [{ image: 'nginx:1.27', token: 'nginx:1.27' }],
+    },
+    {
+      name: 'double-quoted value with a trailing comment',
+      yaml: 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: "nginx:1"  # pinned\n',
+      images: [{ image: 'nginx:1', token: '"nginx:1"' }],
+    },
+    {
+      name: 'single-quoted value with an escaped quote is kept as written',
+      yaml: "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: 'it''s'\n",
+      images: [{ image: "it's", token: "'it''s'" }],
+    },
+    {
+      name: 'flow style on one line',
+      yaml: 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: "a:1"}, {name: b, image: b:2}]}\n',
+      images: [
+        { image: 'a:1', token: '"a:1"' },
+        { image: 'b:2', token: 'b:2' },
+      ],
+    },
+    {
+      name: 'JSON',
+      yaml: '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},\n "spec":{"containers":[{"name":"a","image":"redis:7"}]}}',
+      images: [{ image: 'redis:7', token: '"redis:7"' }],
+    },
+    {
+      name: 'folded block scalar',
+      yaml: 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: >-\n      ghcr.io/a/b:1\n',
+      images: [{ image: 'ghcr.io/a/b:1', token: 'ghcr.io/a/b:1' }],
+    },
+    {
+      name: 'second document after comments and an explicit end',
+      yaml: '# c\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: "x:1"}]}\n...\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: q}\nspec: {containers: [{name: a, image: "y:1"}]}\n',
+      images: [
+        { image: 'x:1', token: '"x:1"' },
+        { image: 'y:1', token: '"y:1"' },
+      ],
+    },
+  ];
 
 describe('image positions', () => {
   it.each(positionCases)('$name', ({ yaml, images }) => {
     const set = extract(yaml);
     expect(set.problems).toEqual([]);
-    expect(set.images.map(({ image, line, column, endLine, endColumn }) => ({ image, line, column, endLine, endColumn })))
-      .toEqual(images.map(({ image, token }) => ({ image, ...rangeOf(yaml, token) })));
+    expect(
+      set.images.map(({ image, line, column, endLine, endColumn }) => ({
+        image,
+        line,
+        column,
+        endLine,
+        endColumn,
+      })),
+    ).toEqual(images.map(({ image, token }) => ({ image, ...rangeOf(yaml, token) })));
   });
 
   it('is exact with CRLF line endings', () => {
-    const yaml = 'apiVersion: v1\r\nkind: Pod\r\nmetadata: {name: p}\r\nspec:\r\n  containers:\r\n  - name: a\r\n    image: "nginx:1"\r\n';
+    const yaml =
+      'apiVersion: v1\r\nkind: Pod\r\nmetadata: {name: p}\r\nspec:\r\n  containers:\r\n  - name: a\r\n    image: "nginx:1"\r\n';
     const [image] = extract(yaml).images;
     expect(image).toMatchObject({ image: 'nginx:1', line: 7, column: 12, endLine: 7, endColumn: 21 });
   });
 
   it('is exact after a UTF-8 byte order mark', () => {
-    const yaml = '\ufeffapiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: b:1}]}\n';
+    const yaml =
+      '\ufeffapiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: b:1}]}\n';
     const [image] = extract(yaml).images;
     expect(image).toMatchObject({ image: 'b:1', line: 4, column: 38, endLine: 4, endColumn: 41 });
   });
@@ -115,7 +125,8 @@ describe('anchors and merge keys', () => {
   });
 
   it('explicit keys win over merged ones', () => {
-    const yaml = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - <<: {image: "a:1"}\n    image: b:2\n    name: c\n';
+    const yaml =
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - <<: {image: "a:1"}\n    image: b:2\n    name: c\n';
     expect(extract(yaml).images.map((i) => i.image)).toEqual(['b:2']);
   });
 });
@@ -149,7 +160,8 @@ describe('pod context', () => {
   });
 
   it('uses the default namespace and the default service account when none is written', () => {
-    const yaml = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: b:1}]}\n';
+    const yaml =
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: b:1}]}\n';
     const [image] = extract(yaml, 'team-a').images;
     expect(image!.pod).toMatchObject({
       resource: { namespace: 'team-a' },
@@ -162,11 +174,36 @@ describe('pod context', () => {
   const affinity = (terms: string) =>
     `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: ${terms}}}}\n  containers: [{name: a, image: b:1}]\n`;
   it.each([
-    ['In lists several', '[{matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [amd64, arm64]}]}]', ['amd64', 'arm64'], []],
-    ['terms are alternatives', '[{matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [amd64]}]}, {matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [arm64]}]}]', ['amd64', 'arm64'], []],
-    ['a term without arch leaves it open', '[{matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [arm64]}]}, {matchExpressions: [{key: zone, operator: In, values: [a]}]}]', null, []],
-    ['NotIn excludes', '[{matchExpressions: [{key: kubernetes.io/arch, operator: NotIn, values: [arm]}]}]', null, ['arm']],
-    ['In minus NotIn', '[{matchExpressions: [{key: beta.kubernetes.io/arch, operator: In, values: [amd64, arm64]}, {key: kubernetes.io/arch, operator: NotIn, values: [amd64]}]}]', ['arm64'], ['amd64']],
+    [
+      'In lists several',
+      '[{matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [amd64, arm64]}]}]',
+      ['amd64', 'arm64'],
+      [],
+    ],
+    [
+      'terms are alternatives',
+      '[{matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [amd64]}]}, {matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [arm64]}]}]',
+      ['amd64', 'arm64'],
+      [],
+    ],
+    [
+      'a term without arch leaves it open',
+      '[{matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [arm64]}]}, {matchExpressions: [{key: zone, operator: In, values: [a]}]}]',
+      null,
+      [],
+    ],
+    [
+      'NotIn excludes',
+      '[{matchExpressions: [{key: kubernetes.io/arch, operator: NotIn, values: [arm]}]}]',
+      null,
+      ['arm'],
+    ],
+    [
+      'In minus NotIn',
+      '[{matchExpressions: [{key: beta.kubernetes.io/arch, operator: In, values: [amd64, arm64]}, {key: kubernetes.io/arch, operator: NotIn, values: [amd64]}]}]',
+      ['arm64'],
+      ['amd64'],
+    ],
   ])('node affinity: %s', (_name, terms, architectures, excluded) => {
     const [image] = extract(affinity(terms)).images;
     expect(image!.pod.platforms).toMatchObject({ architectures, excluded });
@@ -175,10 +212,16 @@ describe('pod context', () => {
 
 describe('what is not a workload', () => {
   it.each([
-    ['a ConfigMap with image keys', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  image: nginx:1\n'],
+    [
+      'a ConfigMap with image keys',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  image: nginx:1\n',
+    ],
     ['a compose file', 'services:\n  web:\n    image: web:1\n'],
     ['a GitHub workflow', 'on: push\njobs:\n  t:\n    container:\n      image: node:20\n'],
-    ['a core Service shaped like a template', 'apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {template: {spec: {containers: [{image: x:1}]}}}\n'],
+    [
+      'a core Service shaped like a template',
+      'apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {template: {spec: {containers: [{image: x:1}]}}}\n',
+    ],
   ])('%s yields no image', (_name, yaml) => {
     const set = extract(yaml);
     expect(set.images).toEqual([]);
@@ -209,7 +252,10 @@ describe('bad input becomes a finding, never a crash', () => {
       levels.push(`${next}: &${next} [${Array(9).fill(`*${prev}`).join(',')}]`);
     }
     const set = extract(levels.join('\n'));
-    expect(set.problems[0]).toMatchObject({ kind: 'parse-error', message: 'document contains excessive aliasing' });
+    expect(set.problems[0]).toMatchObject({
+      kind: 'parse-error',
+      message: 'document contains excessive aliasing',
+    });
   });
 
   it('refuses very deep nesting', () => {
@@ -219,9 +265,7 @@ describe('bad input becomes a finding, never a crash', () => {
 
   it('skips Helm templates with a notice', () => {
     const set = extract('apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n');
-    expect(set.problems).toEqual([
-      expect.objectContaining({ kind: 'template', line: 4, column: 9 }),
-    ]);
+    expect(set.problems).toEqual([expect.objectContaining({ kind: 'template', line: 4, column: 9 })]);
   });
 });
 
@@ -232,7 +276,10 @@ describe('pull secrets and service accounts', () => {
 
   it('decodes dockerconfigjson data (auth and username/password entries)', () => {
     const json = JSON.stringify({
-      auths: { 'r.example.com': { auth: b64('u:p:with:colons') }, 'https://index.docker.io/v1/': { username: 'h', password: 'q' } },
+      auths: {
+        'r.example.com': { auth: b64('u:p:with:colons') },
+        'https://index.docker.io/v1/': { username: 'h', password: 'q' },
+      },
     });
     const set = extract(secret('kubernetes.io/dockerconfigjson', `data:\n  .dockerconfigjson: ${b64(json)}`));
     expect(set.pullSecrets[0]).toMatchObject({
@@ -247,19 +294,37 @@ describe('pull secrets and service accounts', () => {
     expect(set.problems).toEqual([]);
   });
 
-  it('decodes dockercfg stringData and ignores identity tokens', () => {
-    const json = JSON.stringify({ 'r.io': { username: 'a', password: 'b' }, 'x.io': { identitytoken: 'tok' } });
+  it('decodes dockercfg stringData; an identity-token entry carries no credentials (as in the kubelet)', () => {
+    const json = JSON.stringify({
+      'r.io': { username: 'a', password: 'b' },
+      'x.io': { identitytoken: 'tok' },
+    });
     const set = extract(secret('kubernetes.io/dockercfg', `stringData:\n  .dockercfg: '${json}'`));
-    expect(set.pullSecrets[0]!.credentials).toEqual([{ key: 'r.io', username: 'a', password: 'b' }]);
+    expect(set.pullSecrets[0]!.credentials).toEqual([
+      { key: 'r.io', username: 'a', password: 'b' },
+      { key: 'x.io', username: '', password: '' },
+    ]);
   });
 
   // The problem sits on the value when there is one, else on the secret's name.
   it.each([
     ['broken base64', 'data:\n  .dockerconfigjson: "not*base64"', 'not valid base64', 6],
     ['not JSON', `data:\n  .dockerconfigjson: ${b64('{nope')}`, 'not valid JSON', 6],
-    ['no auths', `data:\n  .dockerconfigjson: ${b64('{}')}`, 'no "auths" object', 6],
+    ['no auths', `data:\n  .dockerconfigjson: ${b64('{}')}`, 'lists no registries', 6],
+    ['auths not an object', `data:\n  .dockerconfigjson: ${b64('{"auths": []}')}`, 'not a JSON object', 6],
+    [
+      'an auth that is not base64',
+      `data:\n  .dockerconfigjson: ${b64('{"auths":{"r.io":{"auth":"%%%"}}}')}`,
+      'not valid base64',
+      6,
+    ],
     ['missing key', 'data:\n  other: eA==', 'no .dockerconfigjson key', 3],
-    ['only identity tokens', `data:\n  .dockerconfigjson: ${b64('{"auths":{"r.io":{"identitytoken":"t"}}}')}`, 'kubelet ignores', 6],
+    [
+      'only identity tokens',
+      `data:\n  .dockerconfigjson: ${b64('{"auths":{"r.io":{"identitytoken":"t"}}}')}`,
+      'kubelet ignores identity',
+      6,
+    ],
   ])('a secret with %s is a problem on its line, never quoting it', (_name, body, reason, line) => {
     const set = extract(secret('kubernetes.io/dockerconfigjson', body));
     expect(set.problems).toHaveLength(1);
@@ -269,9 +334,15 @@ describe('pull secrets and service accounts', () => {
   });
 
   it('reads ServiceAccount imagePullSecrets', () => {
-    const set = extract('apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sa}\nimagePullSecrets:\n- name: a\n');
+    const set = extract(
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sa}\nimagePullSecrets:\n- name: a\n',
+    );
     expect(set.serviceAccounts).toEqual([
-      expect.objectContaining({ name: 'sa', namespace: 'default', imagePullSecrets: [expect.objectContaining({ value: 'a', line: 5 })] }),
+      expect.objectContaining({
+        name: 'sa',
+        namespace: 'default',
+        imagePullSecrets: [expect.objectContaining({ value: 'a', line: 5 })],
+      }),
     ]);
   });
 });

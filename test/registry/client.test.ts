@@ -18,7 +18,12 @@ function client(options: RegistryClientOptions = {}): RegistryClient {
   return created;
 }
 
-function probe(registry: LabRegistry, repository: string, reference: string, extra: Partial<ManifestProbe> = {}): ManifestProbe {
+function probe(
+  registry: LabRegistry,
+  repository: string,
+  reference: string,
+  extra: Partial<ManifestProbe> = {},
+): ManifestProbe {
   return { domain: registry.host, apiHost: registry.host, repository, reference, platforms: [], ...extra };
 }
 
@@ -45,13 +50,18 @@ describe('open registry (plain HTTP on loopback, after HTTPS fails)', () => {
     const c = client();
     expect(await c.probe(probe(lab.open, 'app', '1.0.2'))).toEqual({ kind: 'manifest-unknown' });
     const listing = await c.listTags(lab.open.host, lab.open.host, 'app');
-    expect(listing).toEqual({ tags: expect.arrayContaining(['1.0.0', '1.0.1', '1.1.0', 'latest']), truncated: false });
+    expect(listing).toEqual({
+      tags: expect.arrayContaining(['1.0.0', '1.0.1', '1.1.0', 'latest']),
+      truncated: false,
+    });
   });
 
   it('tells a missing repository by its tag list (NAME_UNKNOWN)', async () => {
     const c = client();
     expect(await c.probe(probe(lab.open, 'no/such/repo', '1'))).toEqual({ kind: 'manifest-unknown' });
-    expect(await c.listTags(lab.open.host, lab.open.host, 'no/such/repo')).toEqual({ repositoryUnknown: true });
+    expect(await c.listTags(lab.open.host, lab.open.host, 'no/such/repo')).toEqual({
+      repositoryUnknown: true,
+    });
   });
 
   it('lists every tag of a large repository', async () => {
@@ -66,19 +76,29 @@ describe('open registry (plain HTTP on loopback, after HTTPS fails)', () => {
     expect(outcome.kind).toBe('exists');
     if (outcome.kind !== 'exists') return;
     expect(outcome.mediaType).toBe('application/vnd.oci.image.index.v1+json');
-    expect(outcome.index!.available).toEqual([AMD64, ARM64, { os: 'linux', architecture: 'arm', variant: 'v7' }]);
+    expect(outcome.index!.available).toEqual([
+      AMD64,
+      ARM64,
+      { os: 'linux', architecture: 'arm', variant: 'v7' },
+    ]);
     const children = seededImage(lab, 'open', 'multi', '1').children!;
-    expect(outcome.index!.matches.map((m) => m.matched?.digest)).toEqual([children[0]!.digest, children[1]!.digest, undefined]);
+    expect(outcome.index!.matches.map((m) => m.matched?.digest)).toEqual([
+      children[0]!.digest,
+      children[1]!.digest,
+      undefined,
+    ]);
   });
 
   it('lets arm64 nodes run arm/v7 from a Docker manifest list, and amd64 nodes nothing', async () => {
     const outcome = await client().probe(probe(lab.open, 'armonly', '1', { platforms: [ARM64, AMD64] }));
-    expect(outcome.kind === 'exists' && outcome.index!.matches.map((m) => m.matched?.variant ?? null)).toEqual(['v7', null]);
+    expect(
+      outcome.kind === 'exists' && outcome.index!.matches.map((m) => m.matched?.variant ?? null),
+    ).toEqual(['v7', null]);
   });
 
   it('reads the architecture of a single-platform image when asked', async () => {
-    const outcome = await client({ checkSinglePlatformConfig: true }).probe(
-      probe(lab.open, 'single-arm64', '1', { platforms: [AMD64] }),
+    const outcome = await client().probe(
+      probe(lab.open, 'single-arm64', '1', { platforms: [AMD64], inspectConfig: true }),
     );
     expect(outcome).toMatchObject({ kind: 'exists', imagePlatform: { os: 'linux', architecture: 'arm64' } });
   });
@@ -104,17 +124,25 @@ describe('htpasswd (Basic) registry', () => {
 
   it('pulls with the right credentials and rejects a wrong password', async () => {
     const c = client();
-    expect(await c.probe(probe(lab.basic, 'private/app', '2.0', { credential: alice('basic') }))).toMatchObject({ kind: 'exists' });
     expect(
-      await c.probe(probe(lab.basic, 'private/app', '2.0', { credential: { username: 'alice', password: 'wrong' } })),
+      await c.probe(probe(lab.basic, 'private/app', '2.0', { credential: alice('basic') })),
+    ).toMatchObject({ kind: 'exists' });
+    expect(
+      await c.probe(
+        probe(lab.basic, 'private/app', '2.0', { credential: { username: 'alice', password: 'wrong' } }),
+      ),
     ).toMatchObject({ kind: 'unauthorized', withCredential: true });
-    expect(await c.probe(probe(lab.basic, 'private/app', '9.9', { credential: alice('basic') }))).toEqual({ kind: 'manifest-unknown' });
+    expect(await c.probe(probe(lab.basic, 'private/app', '9.9', { credential: alice('basic') }))).toEqual({
+      kind: 'manifest-unknown',
+    });
   });
 });
 
 describe('token (Bearer) registry', () => {
   it('pulls public repositories with an anonymous token', async () => {
-    expect(await client().probe(probe(lab.token, 'library/public-app', '1'))).toMatchObject({ kind: 'exists' });
+    expect(await client().probe(probe(lab.token, 'library/public-app', '1'))).toMatchObject({
+      kind: 'exists',
+    });
   });
 
   it('cannot tell private from missing anonymously, as Docker Hub', async () => {
@@ -130,9 +158,13 @@ describe('token (Bearer) registry', () => {
 
   it('pulls private repositories with credentials; a wrong password fails at the token service', async () => {
     const c = client();
-    expect(await c.probe(probe(lab.token, 'team/secret-app', '1', { credential: alice('token') }))).toMatchObject({ kind: 'exists' });
     expect(
-      await c.probe(probe(lab.token, 'team/secret-app', '1', { credential: { username: 'alice', password: 'nope' } })),
+      await c.probe(probe(lab.token, 'team/secret-app', '1', { credential: alice('token') })),
+    ).toMatchObject({ kind: 'exists' });
+    expect(
+      await c.probe(
+        probe(lab.token, 'team/secret-app', '1', { credential: { username: 'alice', password: 'nope' } }),
+      ),
     ).toEqual({
       kind: 'unauthorized',
       withCredential: true,
@@ -143,8 +175,8 @@ describe('token (Bearer) registry', () => {
 
   it('needs one ping and one token request per registry and credential, whatever the count', async () => {
     const c = client();
-    const probes = ['library/public-app', 'team/secret-app', 'team/other', 'library/missing'].map((repository) =>
-      probe(lab.token, repository, '1', { credential: alice('token') }),
+    const probes = ['library/public-app', 'team/secret-app', 'team/other', 'library/missing'].map(
+      (repository) => probe(lab.token, repository, '1', { credential: alice('token') }),
     );
     await c.prepare(probes);
     const outcomes = await Promise.all(probes.map((p) => c.probe(p)));
@@ -156,7 +188,9 @@ describe('token (Bearer) registry', () => {
 
 describe('TLS registry with a self-signed CA', () => {
   it('pulls when the CA is trusted', async () => {
-    expect(await client({ transport: { retries: 0, ca: lab.tls.caPem } }).probe(probe(lab.tls, 'secure/app', '1'))).toMatchObject({
+    expect(
+      await client({ transport: { retries: 0, ca: lab.tls.caPem } }).probe(probe(lab.tls, 'secure/app', '1')),
+    ).toMatchObject({
       kind: 'exists',
     });
   });
@@ -164,18 +198,28 @@ describe('TLS registry with a self-signed CA', () => {
   it('reports the certificate problem, not "missing", when it is not', async () => {
     const outcome = await client().probe(probe(lab.tls, 'secure/app', '1'));
     expect(outcome.kind).toBe('unreachable');
-    expect(outcome.kind === 'unreachable' && outcome.reason).toMatch(/^TLS to 127\.0\.0\.1:\d+ failed: .*certificate/);
+    expect(outcome.kind === 'unreachable' && outcome.reason).toMatch(
+      /^TLS to 127\.0\.0\.1:\d+ failed: .*certificate/,
+    );
   });
 
   it('accepts it when the user lists the registry as insecure', async () => {
-    const outcome = await client({ insecureRegistries: [lab.tls.host] }).probe(probe(lab.tls, 'secure/app', '1'));
+    const outcome = await client({ insecureRegistries: [lab.tls.host] }).probe(
+      probe(lab.tls, 'secure/app', '1'),
+    );
     expect(outcome).toMatchObject({ kind: 'exists' });
   });
 });
 
 describe('network failures are never "missing"', () => {
   it('a closed port is unreachable, with the reason', async () => {
-    const outcome = await client().probe({ domain: '127.0.0.1:9', apiHost: '127.0.0.1:9', repository: 'a', reference: '1', platforms: [] });
+    const outcome = await client().probe({
+      domain: '127.0.0.1:9',
+      apiHost: '127.0.0.1:9',
+      repository: 'a',
+      reference: '1',
+      platforms: [],
+    });
     expect(outcome).toEqual({ kind: 'unreachable', reason: 'connection to 127.0.0.1:9 refused' });
   });
 });

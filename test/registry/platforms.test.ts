@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { compatiblePlatforms, formatPlatform, matchPlatform, normalizePlatform, parsePlatform } from '../../src/registry/platforms.js';
+import {
+  compatiblePlatforms,
+  formatPlatform,
+  matchPlatform,
+  normalizePlatform,
+  parsePlatform,
+} from '../../src/registry/platforms.js';
 import type { Platform } from '../../src/registry/types.js';
 
 const p = (text: string) => parsePlatform(text)!;

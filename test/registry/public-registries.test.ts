@@ -36,10 +36,17 @@ function dockerHubAuth(scope: string) {
   agent
     .get('https://registry-1.docker.io')
     .intercept({ path: '/v2/', method: 'GET' })
-    .reply(401, '', { headers: { 'www-authenticate': 'Bearer realm="https://auth.docker.io/token",service="registry.docker.io"' } });
+    .reply(401, '', {
+      headers: {
+        'www-authenticate': 'Bearer realm="https://auth.docker.io/token",service="registry.docker.io"',
+      },
+    });
   agent
     .get('https://auth.docker.io')
-    .intercept({ path: `/token?service=registry.docker.io&scope=${encodeURIComponent(scope)}`, method: 'GET' })
+    .intercept({
+      path: `/token?service=registry.docker.io&scope=${encodeURIComponent(scope)}`,
+      method: 'GET',
+    })
     .reply(200, { token: 'hub-token', expires_in: 300 });
 }
 
@@ -48,7 +55,11 @@ describe('Docker Hub', () => {
     dockerHubAuth('repository:library/nginx:pull');
     agent
       .get('https://registry-1.docker.io')
-      .intercept({ path: '/v2/library/nginx/manifests/1.27', method: 'HEAD', headers: { authorization: 'Bearer hub-token' } })
+      .intercept({
+        path: '/v2/library/nginx/manifests/1.27',
+        method: 'HEAD',
+        headers: { authorization: 'Bearer hub-token' },
+      })
       .reply(200, '', {
         headers: {
           'docker-content-digest': DIGEST,
@@ -57,7 +68,11 @@ describe('Docker Hub', () => {
           'ratelimit-remaining': '76;w=21600',
         },
       });
-    expect(await client.probe(hub('library/nginx', '1.27'))).toEqual({ kind: 'exists', digest: DIGEST, mediaType: DOCKER_MANIFEST });
+    expect(await client.probe(hub('library/nginx', '1.27'))).toEqual({
+      kind: 'exists',
+      digest: DIGEST,
+      mediaType: DOCKER_MANIFEST,
+    });
     expect(client.requestCounts()).toMatchObject({ head: 1, get: 0 });
     expect(client.rateLimits.get('docker.io')).toEqual({ limit: '100;w=21600', remaining: '76;w=21600' });
   });
@@ -67,8 +82,16 @@ describe('Docker Hub', () => {
     agent
       .get('https://registry-1.docker.io')
       .intercept({ path: '/v2/acme/secret/manifests/1', method: 'HEAD' })
-      .reply(401, '', { headers: { 'www-authenticate': 'Bearer realm="https://auth.docker.io/token",error="insufficient_scope"' } });
-    expect(await client.probe(hub('acme/secret', '1'))).toEqual({ kind: 'unauthorized', withCredential: false, ambiguous: true });
+      .reply(401, '', {
+        headers: {
+          'www-authenticate': 'Bearer realm="https://auth.docker.io/token",error="insufficient_scope"',
+        },
+      });
+    expect(await client.probe(hub('acme/secret', '1'))).toEqual({
+      kind: 'unauthorized',
+      withCredential: false,
+      ambiguous: true,
+    });
   });
 
   it('tells a missing tag with a GET of the error body after a HEAD 404', async () => {
@@ -86,7 +109,13 @@ describe('Docker Hub', () => {
     agent
       .get('https://registry-1.docker.io')
       .intercept({ path: '/v2/library/redis/manifests/7', method: 'HEAD' })
-      .reply(429, '', { headers: { 'retry-after': '3600', 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '0;w=21600' } });
+      .reply(429, '', {
+        headers: {
+          'retry-after': '3600',
+          'ratelimit-limit': '100;w=21600',
+          'ratelimit-remaining': '0;w=21600',
+        },
+      });
     expect(await client.probe(hub('library/redis', '7'))).toEqual({
       kind: 'rate-limited',
       retryAfterSeconds: 3600,
@@ -109,18 +138,37 @@ describe('Docker Hub', () => {
 describe('GHCR', () => {
   it('wants a token even for public images; the anonymous one works', async () => {
     const ghcr = agent.get('https://ghcr.io');
-    ghcr
-      .intercept({ path: '/v2/', method: 'GET' })
-      .reply(401, '', { headers: { 'www-authenticate': 'Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:user/image:pull"' } });
+    ghcr.intercept({ path: '/v2/', method: 'GET' }).reply(401, '', {
+      headers: {
+        'www-authenticate':
+          'Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:user/image:pull"',
+      },
+    });
     ghcr
       .intercept({ path: '/token?service=ghcr.io&scope=repository%3Aacme%2Ftool%3Apull', method: 'GET' })
       .reply(200, { token: 'anon' });
     ghcr
-      .intercept({ path: '/v2/acme/tool/manifests/v2', method: 'GET', headers: { authorization: 'Bearer anon' } })
-      .reply(200, { schemaVersion: 2, mediaType: DOCKER_MANIFEST, config: { digest: DIGEST }, layers: [] }, {
-        headers: { 'content-type': DOCKER_MANIFEST, 'docker-content-digest': DIGEST },
-      });
-    expect(await client.probe({ domain: 'ghcr.io', apiHost: 'ghcr.io', repository: 'acme/tool', reference: 'v2', platforms: [] })).toEqual({
+      .intercept({
+        path: '/v2/acme/tool/manifests/v2',
+        method: 'GET',
+        headers: { authorization: 'Bearer anon' },
+      })
+      .reply(
+        200,
+        { schemaVersion: 2, mediaType: DOCKER_MANIFEST, config: { digest: DIGEST }, layers: [] },
+        {
+          headers: { 'content-type': DOCKER_MANIFEST, 'docker-content-digest': DIGEST },
+        },
+      );
+    expect(
+      await client.probe({
+        domain: 'ghcr.io',
+        apiHost: 'ghcr.io',
+        repository: 'acme/tool',
+        reference: 'v2',
+        platforms: [],
+      }),
+    ).toEqual({
       kind: 'exists',
       digest: DIGEST,
       mediaType: DOCKER_MANIFEST,
@@ -132,11 +180,18 @@ describe('GHCR', () => {
     ghcr.intercept({ path: '/v2/', method: 'GET' }).reply(200, '');
     ghcr
       .intercept({ path: '/v2/acme/tool/tags/list?n=1000', method: 'GET' })
-      .reply(200, { tags: ['v1', 'v2'] }, { headers: { link: '</v2/acme/tool/tags/list?last=v2&n=1000>; rel="next"' } });
+      .reply(
+        200,
+        { tags: ['v1', 'v2'] },
+        { headers: { link: '</v2/acme/tool/tags/list?last=v2&n=1000>; rel="next"' } },
+      );
     ghcr
       .intercept({ path: '/v2/acme/tool/tags/list?last=v2&n=1000', method: 'GET' })
       .reply(200, { tags: ['v3'] }, { headers: { link: '<https://elsewhere.example/v2/x>; rel="next"' } });
-    expect(await client.listTags('ghcr.io', 'ghcr.io', 'acme/tool')).toEqual({ tags: ['v1', 'v2', 'v3'], truncated: false });
+    expect(await client.listTags('ghcr.io', 'ghcr.io', 'acme/tool')).toEqual({
+      tags: ['v1', 'v2', 'v3'],
+      truncated: false,
+    });
   });
 });
 
@@ -168,14 +223,24 @@ describe('hostile registries', () => {
 
   it('drops credentials on a redirect to another origin', async () => {
     const registry = agent.get('https://evil.example');
-    registry.intercept({ path: '/v2/', method: 'GET' }).reply(401, '', { headers: { 'www-authenticate': 'Basic realm="r"' } });
+    registry
+      .intercept({ path: '/v2/', method: 'GET' })
+      .reply(401, '', { headers: { 'www-authenticate': 'Basic realm="r"' } });
     registry
       .intercept({ path: '/v2/a/manifests/1', method: 'GET' })
       .reply(307, '', { headers: { location: 'https://cdn.example/blob' } });
     agent
       .get('https://cdn.example')
-      .intercept({ path: '/blob', method: 'GET', headers: (headers) => !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization') })
-      .reply(200, { schemaVersion: 2, config: { digest: DIGEST }, layers: [] }, { headers: { 'content-type': DOCKER_MANIFEST } });
+      .intercept({
+        path: '/blob',
+        method: 'GET',
+        headers: (headers) => !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization'),
+      })
+      .reply(
+        200,
+        { schemaVersion: 2, config: { digest: DIGEST }, layers: [] },
+        { headers: { 'content-type': DOCKER_MANIFEST } },
+      );
     expect(await client.probe(probe)).toMatchObject({ kind: 'exists', mediaType: DOCKER_MANIFEST });
   });
 

@@ -1,0 +1,2 @@
+export { parseImageReference } from './parse.js';
+export type { ImageReference, ReferenceParseResult } from './types.js';

@@ -1,0 +1,331 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Finding } from '../../src/findings.js';
+import { DEFAULT_REGISTRY_SETTINGS, scan, type RegistrySettings } from '../../src/scan.js';
+import { seededImage } from '../harness/lab-info.js';
+
+/**
+ * The verdict the kubelet would reach, against real registries: one pod per case, with the
+ * secrets and service accounts the case defines, scanned end to end.
+ */
+
+const lab = inject('lab');
+let workDir: string;
+beforeAll(async () => {
+  workDir = await mkdtemp(path.join(tmpdir(), 'preflight-verdicts-'));
+});
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+interface PodSpec {
+  image: string;
+  namespace?: string;
+  pullSecrets?: string[];
+  serviceAccount?: string;
+  arch?: string;
+  policy?: string;
+}
+
+function pod({ image, namespace = 'apps', pullSecrets, serviceAccount, arch, policy }: PodSpec): string {
+  const lines = ['apiVersion: v1', 'kind: Pod', `metadata: {name: p, namespace: ${namespace}}`, 'spec:'];
+  if (serviceAccount) lines.push(`  serviceAccountName: ${serviceAccount}`);
+  if (pullSecrets)
+    lines.push(`  imagePullSecrets: [${pullSecrets.map((name) => `{name: ${name}}`).join(', ')}]`);
+  if (arch) lines.push(`  nodeSelector: {kubernetes.io/arch: ${arch}}`);
+  lines.push('  containers:', '    - name: c', `      image: "${image}"`);
+  if (policy) lines.push(`      imagePullPolicy: ${policy}`);
+  return lines.join('\n');
+}
+
+function secret(
+  name: string,
+  auths: Record<string, { username: string; password: string }>,
+  namespace = 'apps',
+): string {
+  const json = JSON.stringify({
+    auths: Object.fromEntries(
+      Object.entries(auths).map(([key, c]) => [
+        key,
+        { auth: Buffer.from(`${c.username}:${c.password}`).toString('base64') },
+      ]),
+    ),
+  });
+  return [
+    'apiVersion: v1',
+    'kind: Secret',
+    `metadata: {name: ${name}, namespace: ${namespace}}`,
+    'type: kubernetes.io/dockerconfigjson',
+    `data: {.dockerconfigjson: ${Buffer.from(json).toString('base64')}}`,
+  ].join('\n');
+}
+
+function serviceAccount(name: string, secrets: string[], namespace = 'apps'): string {
+  return `apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: ${name}, namespace: ${namespace}}\nimagePullSecrets: [${secrets.map((s) => `{name: ${s}}`).join(', ')}]`;
+}
+
+let caseCount = 0;
+async function check(documents: string[], registry: Partial<RegistrySettings> = {}) {
+  const file = path.join(workDir, `case-${++caseCount}.yaml`);
+  await writeFile(file, documents.join('\n---\n'));
+  const result = await scan({
+    cwd: workDir,
+    paths: [file],
+    defaultNamespace: 'default',
+    maxFileSize: 1e6,
+    offline: false,
+    registry: { ...DEFAULT_REGISTRY_SETTINGS, timeoutMs: 5_000, ...registry },
+  });
+  const onImage = (f: Finding) =>
+    f.line === 1 + documents[0]!.split('\n').findIndex((line) => line.includes('image:'));
+  const imageFindings = result.findings.filter((f) => f.rule !== 'mutable-tag');
+  return {
+    result,
+    image: result.images[0]!,
+    rules: imageFindings.map((f) => f.rule),
+    findings: imageFindings,
+    allOnImage: imageFindings.every(onImage),
+  };
+}
+
+const open = lab.open.host;
+const basic = lab.basic.host;
+const token = lab.token.host;
+const alice = lab.basic.users.alice;
+const tokenAlice = lab.token.users.alice;
+
+describe('what exists', () => {
+  it('an existing tag pulls: available, with its digest, no finding', async () => {
+    const { image, rules } = await check([pod({ image: `${open}/app:1.0.0` })]);
+    expect(rules).toEqual([]);
+    expect(image).toMatchObject({
+      status: 'available',
+      digest: seededImage(lab, 'open', 'app', '1.0.0').digest,
+    });
+  });
+
+  it('a missing tag is an error on the image line naming the closest tags', async () => {
+    const { image, findings, allOnImage } = await check([pod({ image: `${open}/app:1.0.10` })]);
+    expect(image.status).toBe('not-found');
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ rule: 'tag-not-found', severity: 'error', line: 7, column: 14 });
+    expect(findings[0]!.message).toBe(
+      `Tag "1.0.10" does not exist in ${open}/app: the pull fails with ErrImagePull "manifest unknown", then ImagePullBackOff.`,
+    );
+    expect(findings[0]!.fix).toBe(
+      `Use an existing tag: ${open}/app:1.0.1, ${open}/app:1.0.0, ${open}/app:1.1.0.`,
+    );
+    expect(allOnImage).toBe(true);
+  });
+
+  it('a missing repository is told apart from a missing tag', async () => {
+    expect((await check([pod({ image: `${open}/no/such:1` })])).rules).toEqual(['repository-not-found']);
+  });
+
+  it('a missing digest', async () => {
+    expect((await check([pod({ image: `${open}/app@sha256:${'1'.repeat(64)}` })])).rules).toEqual([
+      'digest-not-found',
+    ]);
+  });
+
+  it('tag and digest: the digest decides', async () => {
+    const { digest } = seededImage(lab, 'open', 'app', '1.0.0');
+    const { rules, image } = await check([pod({ image: `${open}/app:no-such-tag@${digest}` })]);
+    expect(rules).toEqual([]);
+    expect(image.status).toBe('available');
+  });
+
+  it('imagePullPolicy Never: a warning and no registry request', async () => {
+    const { rules, result, image } = await check([pod({ image: `${open}/app:9.9.9`, policy: 'Never' })]);
+    expect(rules).toEqual(['pull-policy-never']);
+    expect(image.status).toBe('unchecked');
+    expect(result.registry!.requests.get).toBe(0);
+  });
+});
+
+describe('platforms (containerd’s matching)', () => {
+  it.each<[string, string | undefined, string[], string]>([
+    ['multi:1', 'arm64', [], 'available'],
+    ['multi:1', 's390x', ['platform-not-in-index'], 'platform-missing'],
+    ['armonly:1', undefined, ['platform-not-in-index'], 'platform-missing'],
+    ['armonly:1', 'arm64', [], 'available'],
+    ['single-arm64:1', 'amd64', ['platform-mismatch'], 'available'],
+    ['single-arm64:1', 'arm64', [], 'available'],
+  ])('%s on %s nodes → %j', async (name, arch, rules, status) => {
+    const result = await check([pod({ image: `${open}/${name}`, ...(arch ? { arch } : {}) })]);
+    expect(result.rules).toEqual(rules);
+    expect(result.image.status).toBe(status);
+  });
+
+  it('names what the index has', async () => {
+    const { findings } = await check([pod({ image: `${open}/armonly:1` })]);
+    expect(findings[0]!.message).toContain(
+      'has no image for linux/amd64 (it has: linux/arm/v7, linux/arm/v6)',
+    );
+  });
+});
+
+describe('credentials, as the kubelet uses them', () => {
+  it('no secret for a registry that requires one: credentials-required', async () => {
+    expect((await check([pod({ image: `${basic}/private/app:2.0` })])).rules).toEqual([
+      'credentials-required',
+    ]);
+  });
+
+  it('a secret in the pod’s namespace pulls', async () => {
+    const r = await check([
+      pod({ image: `${basic}/private/app:2.0`, pullSecrets: ['reg'] }),
+      secret('reg', { [basic]: alice }),
+    ]);
+    expect(r.rules).toEqual([]);
+    expect(r.image.status).toBe('available');
+  });
+
+  it('URL-style keys match (scheme and /v1/ trimmed)', async () => {
+    const r = await check([
+      pod({ image: `${basic}/private/app:2.0`, pullSecrets: ['reg'] }),
+      secret('reg', { [`https://${basic}/v1/`]: alice }),
+    ]);
+    expect(r.rules).toEqual([]);
+  });
+
+  it('a secret in another namespace is not read', async () => {
+    const r = await check([
+      pod({ image: `${basic}/private/app:2.0`, pullSecrets: ['reg'] }),
+      secret('reg', { [basic]: alice }, 'other'),
+    ]);
+    expect(r.rules).toEqual(['pull-secret-wrong-namespace']);
+    expect(r.findings[0]!.message).toContain('"reg" is in other, but the pod runs in apps');
+    expect(r.findings[0]!.related).toEqual([
+      expect.objectContaining({ line: 5, column: 29, message: 'imagePullSecrets entry "reg"' }),
+    ]);
+  });
+
+  it('a secret with no entry for this host (wrong host, or wrong port)', async () => {
+    const wrongPort = basic.replace(/:\d+$/, ':1');
+    const r = await check([
+      pod({ image: `${basic}/private/app:2.0`, pullSecrets: ['reg'] }),
+      secret('reg', { 'registry.example.com': alice, [wrongPort]: alice }),
+    ]);
+    expect(r.rules).toEqual(['pull-secret-no-matching-entry']);
+  });
+
+  it('a wrong password is rejected', async () => {
+    const r = await check([
+      pod({ image: `${basic}/private/app:2.0`, pullSecrets: ['reg'] }),
+      secret('reg', { [basic]: { username: 'alice', password: 'wrong' } }),
+    ]);
+    expect(r.rules).toEqual(['pull-secret-rejected']);
+    expect(r.findings[0]!.related).toEqual([
+      expect.objectContaining({ message: `secret "reg", entry "${basic}"` }),
+    ]);
+  });
+
+  it('the ServiceAccount’s secrets are used when the pod lists none', async () => {
+    const r = await check([
+      pod({ image: `${basic}/private/app:2.0`, serviceAccount: 'robot' }),
+      serviceAccount('robot', ['reg']),
+      secret('reg', { [basic]: alice }),
+    ]);
+    expect(r.rules).toEqual([]);
+  });
+
+  it('the pod’s own list replaces the ServiceAccount’s (no merge)', async () => {
+    const r = await check([
+      pod({ image: `${basic}/private/app:2.0`, serviceAccount: 'robot', pullSecrets: ['other'] }),
+      serviceAccount('robot', ['reg']),
+      secret('reg', { [basic]: alice }),
+      secret('other', { 'registry.example.com': alice }),
+    ]);
+    expect(r.rules).toEqual(['pull-secret-no-matching-entry']);
+  });
+
+  it('a secret that is not in the repository: a warning, not an error', async () => {
+    const r = await check([pod({ image: `${basic}/private/app:2.0`, pullSecrets: ['cluster-only'] })]);
+    expect(r.rules).toEqual(['pull-secret-not-in-repository']);
+    expect(r.findings[0]!.severity).toBe('warning');
+    expect(r.image.status).toBe('unverified');
+  });
+
+  it('with CI credentials it says the image exists, and still cannot vouch for the secret', async () => {
+    const config = path.join(workDir, 'docker-config.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        auths: { [basic]: { auth: Buffer.from(`bob:${lab.basic.users.bob.password}`).toString('base64') } },
+      }),
+    );
+    const r = await check([pod({ image: `${basic}/private/app:2.0`, pullSecrets: ['cluster-only'] })], {
+      ciCredentials: { env: {}, dockerConfigPath: config },
+    });
+    expect(r.findings[0]!.message).toBe(
+      `Pull secret "cluster-only" is not in this repository; the image exists, but whether it grants access to ${basic}/private/app:2.0 cannot be verified.`,
+    );
+    const missing = await check([pod({ image: `${basic}/private/app:2.1`, pullSecrets: ['cluster-only'] })], {
+      ciCredentials: { env: {}, dockerConfigPath: config },
+    });
+    expect(missing.rules).toEqual(['tag-not-found']);
+  });
+
+  it('nodes with their own credentials: a warning', async () => {
+    const r = await check([pod({ image: `${basic}/private/app:2.0` })], {
+      nodeCredentialHosts: ['127.0.0.*:*'],
+    });
+    expect(r.rules).toEqual(['node-credentials']);
+  });
+});
+
+describe('token-auth registry (Docker Hub style)', () => {
+  it('public repositories pull anonymously', async () => {
+    expect((await check([pod({ image: `${token}/library/public-app:1` })])).rules).toEqual([]);
+  });
+
+  it('private or missing cannot be told apart anonymously: says both', async () => {
+    for (const repository of ['team/secret-app:1', 'team/nothing:1']) {
+      const r = await check([pod({ image: `${token}/${repository}` })]);
+      expect(r.rules).toEqual(['not-found-or-private']);
+      expect(r.findings[0]!.message).toContain('the repository does not exist, or it is private');
+    }
+  });
+
+  it('with the right secret: pulls, and a missing tag is a missing tag', async () => {
+    const reg = secret('reg', { [token]: tokenAlice });
+    expect(
+      (await check([pod({ image: `${token}/team/secret-app:1`, pullSecrets: ['reg'] }), reg])).rules,
+    ).toEqual([]);
+    expect(
+      (await check([pod({ image: `${token}/team/secret-app:2`, pullSecrets: ['reg'] }), reg])).rules,
+    ).toEqual(['tag-not-found']);
+  });
+
+  it('a wrong password fails at the token service', async () => {
+    const r = await check([
+      pod({ image: `${token}/team/secret-app:1`, pullSecrets: ['reg'] }),
+      secret('reg', { [token]: { username: 'alice', password: 'bad' } }),
+    ]);
+    expect(r.rules).toEqual(['pull-secret-rejected']);
+    expect(r.findings[0]!.message).toContain('rejected the credentials (401)');
+  });
+});
+
+describe('what cannot be verified is never "missing"', () => {
+  it('TLS with an unknown CA: registry-unreachable with the TLS reason', async () => {
+    const r = await check([pod({ image: `${lab.tls.host}/secure/app:1` })]);
+    expect(r.rules).toEqual(['registry-unreachable']);
+    expect(r.findings[0]!.message).toMatch(/TLS to .* failed/);
+  });
+
+  it('TLS with the CA file: pulls', async () => {
+    expect(
+      (await check([pod({ image: `${lab.tls.host}/secure/app:1` })], { caFile: lab.tls.caFile })).rules,
+    ).toEqual([]);
+  });
+
+  it('a closed port', async () => {
+    const r = await check([pod({ image: '127.0.0.1:9/app:1' })]);
+    expect(r.rules).toEqual(['registry-unreachable']);
+    expect(r.image.status).toBe('unverified');
+  });
+});

@@ -3,17 +3,21 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { failingFindings } from './cli.js';
 import { InputError } from './manifests/files.js';
-import { annotate } from './report/annotations.js';
+import { detectChanges, type ChangeOptions } from './changes/index.js';
+import { publish } from './report/github.js';
 import { jsonReport } from './report/json.js';
+import { sarifReport } from './report/sarif.js';
 import { DEFAULT_REGISTRY_SETTINGS, scan, type RegistrySettings, type ScanOptions } from './scan.js';
 import {
   DEFAULTS,
+  oneOf,
   parseFailOn,
   parseHostList,
   parseList,
   parseNamespace,
   parsePlatformSetting,
   parsePositiveInteger,
+  parseRuleList,
   parseSeconds,
   parseSize,
   type FailOn,
@@ -25,6 +29,11 @@ interface ActionSettings {
   scan: ScanOptions;
   failOn: FailOn;
   reportFile: string;
+  sarifFile?: string;
+  scope: 'changed' | 'all';
+  token: string;
+  checkRun: boolean;
+  comment: boolean;
 }
 
 function input(name: string, fallback: string): string {
@@ -75,6 +84,7 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionSettings
     },
     mask: (secret) => core.setSecret(secret),
   };
+  const sarifFile = core.getInput('sarif-file');
   const caFile = core.getInput('ca-file');
   if (caFile) registry.caFile = caFile;
   return {
@@ -88,33 +98,64 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionSettings
       maxFileSize: parseSize('input "max-file-size"', input('max-file-size', '10MB')),
       offline: booleanInput('offline', false),
       registry,
+      suppressions: {
+        ignoreRules: parseRuleList('input "ignore-rules"', input('ignore-rules', '')),
+        ignoreImages: parseList(input('ignore-images', '')),
+      },
     },
     failOn: parseFailOn('input "fail-on"', input('fail-on', DEFAULTS.failOn)),
     reportFile: path.resolve(
       cwd,
       input('report-file', path.join(env.RUNNER_TEMP || cwd, 'imagepull-preflight.json')),
     ),
+    ...(sarifFile ? { sarifFile: path.resolve(cwd, sarifFile) } : {}),
+    scope: oneOf('input "scan"', input('scan', 'changed'), ['changed', 'all'] as const),
+    token: githubToken,
+    checkRun: booleanInput('check-run', true),
+    comment: booleanInput('comment', false),
   };
 }
 
 export async function runAction(): Promise<void> {
   try {
     const settings = readInputs();
-    const result = await scan(settings.scan);
+    const changes = settings.scope === 'changed' ? await detectChanges(changeOptions(settings)) : undefined;
+    const scope =
+      changes?.mode === 'files'
+        ? `changed files (${changes.source})`
+        : `all files under ${settings.scan.paths.join(', ')}`;
+    const result = await scan({
+      ...settings.scan,
+      ...(changes?.mode === 'files' ? { changedFiles: changes.files } : {}),
+    });
     for (const warning of result.warnings) core.warning(warning);
-    annotate(result.findings);
-    await writeFile(settings.reportFile, jsonReport(result));
-    const count = (severity: string) => result.findings.filter((f) => f.severity === severity).length;
     const failing = failingFindings(result.findings, settings.failOn);
+    await writeFile(settings.reportFile, jsonReport(result));
+    if (settings.sarifFile)
+      await writeFile(
+        settings.sarifFile,
+        sarifReport(result, { repositoryRoot: settings.scan.cwd, cwd: settings.scan.cwd }),
+      );
+    await publish(result, {
+      token: settings.token,
+      checkRun: settings.checkRun,
+      comment: settings.comment,
+      failed: failing.length > 0,
+      scope,
+      notes: changes?.notes ?? [],
+    });
+    const count = (severity: string) => result.findings.filter((f) => f.severity === severity).length;
     core.setOutput('errors', count('error'));
     core.setOutput('warnings', count('warning'));
     core.setOutput('notices', count('notice'));
     core.setOutput('images-checked', result.images.length);
     core.setOutput('report-file', settings.reportFile);
+    core.setOutput('sarif-file', settings.sarifFile ?? '');
     core.setOutput('result', failing.length ? 'fail' : 'pass');
     if (failing.length) {
+      const first = failing[0]!;
       core.setFailed(
-        `${failing.length} finding(s) at or above fail-on "${settings.failOn}"; the first: ${failing[0]!.file}:${failing[0]!.line} ${failing[0]!.message}`,
+        `${failing.length} finding(s) at or above fail-on "${settings.failOn}"; first: ${first.file}:${first.line} ${first.message}`,
       );
     }
   } catch (error) {
@@ -122,4 +163,16 @@ export async function runAction(): Promise<void> {
       error instanceof InputError ? error.message : `internal error: ${(error as Error)?.message ?? error}`,
     );
   }
+}
+
+function changeOptions(settings: ActionSettings): ChangeOptions {
+  const env = process.env;
+  return {
+    eventName: env.GITHUB_EVENT_NAME ?? '',
+    ...(env.GITHUB_EVENT_PATH ? { eventPath: env.GITHUB_EVENT_PATH } : {}),
+    ...(settings.token ? { token: settings.token } : {}),
+    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    repository: env.GITHUB_REPOSITORY ?? '',
+    workspace: settings.scan.cwd,
+  };
 }

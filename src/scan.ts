@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { Dispatcher } from 'undici';
 import { analyze, type AnalysisResult } from './analysis/analyze.js';
 import { DEFAULT_NODE_CREDENTIAL_HOSTS, PullChecker, type CredentialLookup } from './analysis/pull-check.js';
+import { restrictToChanged } from './analysis/scope.js';
+import { NO_SUPPRESSIONS, type SuppressionSettings } from './analysis/suppress.js';
 import { loadCiCredentials, type CiCredentialOptions } from './credentials/ci-credentials.js';
 import { discoverManifestFiles, InputError, readManifests } from './manifests/files.js';
 import type { ManifestSet } from './manifests/types.js';
@@ -18,6 +20,9 @@ export interface ScanOptions {
   /** No registry traffic: only what the files say. */
   offline: boolean;
   registry: RegistrySettings;
+  /** Report only on workloads in these files (cwd-relative) and those using secrets they define. */
+  changedFiles?: string[];
+  suppressions?: SuppressionSettings;
 }
 
 export interface RegistrySettings {
@@ -64,12 +69,17 @@ export interface ScanResult extends AnalysisResult {
 /** changes → manifests → reference → credentials → registry → analysis: one pass. */
 export async function scan(options: ScanOptions): Promise<ScanResult> {
   const files = await discoverManifestFiles(options.paths, options.cwd);
-  const manifests = await readManifests(files, {
+  const everything = await readManifests(files, {
     cwd: options.cwd,
     maxFileSize: options.maxFileSize,
     defaultNamespace: options.defaultNamespace,
   });
-  if (options.offline) return { ...(await analyze(manifests)), manifests, warnings: [] };
+  const manifests = options.changedFiles
+    ? restrictToChanged(everything, new Set(options.changedFiles))
+    : everything;
+  const suppressions = options.suppressions ?? NO_SUPPRESSIONS;
+  if (options.offline)
+    return { ...(await analyze(manifests, undefined, suppressions)), manifests, warnings: [] };
 
   const settings = options.registry;
   const ca = settings.caFile ? await readCa(path.resolve(options.cwd, settings.caFile)) : undefined;
@@ -99,7 +109,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       nodeCredentialHosts: [...DEFAULT_NODE_CREDENTIAL_HOSTS, ...settings.nodeCredentialHosts],
       ...(ciCredentials ? { ciCredentials } : {}),
     });
-    const result = await analyze(manifests, checker);
+    const result = await analyze(manifests, checker, suppressions);
     return {
       ...result,
       manifests,

@@ -1,4 +1,5 @@
 import type { Severity } from './findings.js';
+import { RULES, type RuleId } from './analysis/rules.js';
 import { InputError } from './manifests/files.js';
 import { parsePlatform } from './registry/platforms.js';
 import type { Platform } from './registry/types.js';
@@ -103,4 +104,16 @@ export function parseSeconds(setting: string, value: string): number {
   const seconds = Number(value.trim());
   if (/^\d+(\.\d+)?$/.test(value.trim()) && seconds > 0 && seconds <= 600) return Math.round(seconds * 1000);
   throw new InputError(`${setting} must be a number of seconds from 1 to 600; got "${value}"`);
+}
+
+/** Rule IDs from the catalogue; an unknown one is a typo the user wants to hear about. */
+export function parseRuleList(setting: string, value: string): string[] {
+  const rules = parseList(value);
+  const unknown = rules.find((rule) => !RULES.has(rule as RuleId));
+  if (unknown !== undefined) {
+    throw new InputError(
+      `${setting} names an unknown rule "${unknown}"; the rules are listed in docs/rules.md`,
+    );
+  }
+  return rules;
 }

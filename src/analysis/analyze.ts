@@ -5,9 +5,17 @@ import type { ImageReference } from '../reference/types.js';
 import { imageFinding } from './finding.js';
 import { summarizeImages, type ImageReport, type ImageStatus, type ImageVerdict } from './images.js';
 import { manifestProblemFindings } from './manifest-findings.js';
+import {
+  applySuppressions,
+  NO_SUPPRESSIONS,
+  type SuppressedFinding,
+  type SuppressionSettings,
+} from './suppress.js';
 
 export interface AnalysisResult {
   findings: Finding[];
+  /** Findings silenced by comments or settings: counted and listed, never lost. */
+  suppressed: SuppressedFinding[];
   images: ImageReport[];
 }
 
@@ -25,7 +33,11 @@ export interface PullCheck {
  * Findings for everything the files say, plus (when a pull check is given) what the registries say.
  * Without a pull check every parseable image is `unchecked`.
  */
-export async function analyze(manifests: ManifestSet, pullCheck?: PullCheck): Promise<AnalysisResult> {
+export async function analyze(
+  manifests: ManifestSet,
+  pullCheck?: PullCheck,
+  suppressions: SuppressionSettings = NO_SUPPRESSIONS,
+): Promise<AnalysisResult> {
   const findings = manifestProblemFindings(manifests.problems);
   const parsed = manifests.images.map((image) => ({ image, parsed: parseImageReference(image.image) }));
   const toCheck = parsed.flatMap(({ image, parsed: result }) =>
@@ -54,7 +66,12 @@ export async function analyze(manifests: ManifestSet, pullCheck?: PullCheck): Pr
       return verdict;
     }),
   );
-  return { findings: sortFindings(findings), images: summarizeImages(verdicts) };
+  const { kept, suppressed } = applySuppressions(
+    sortFindings(findings),
+    manifests.suppressions,
+    suppressions,
+  );
+  return { findings: kept, suppressed, images: summarizeImages(verdicts) };
 }
 
 function staticImageFindings(image: ContainerImage, reference: ImageReference, digest?: string): Finding[] {

@@ -148,7 +148,7 @@ export class PullChecker {
         findings.push(
           imageFinding('platform-not-in-index', image, {
             message: `${reference.familiar} has no image for ${missing.map((m) => formatPlatform(m.wanted)).join(', ')} (it has: ${available}); on such nodes the pull fails with ErrImagePull "no match for platform in manifest: not found", then ImagePullBackOff.`,
-            fix: `Publish ${reference.familiar} for ${missing.map((m) => formatPlatform(m.wanted)).join(', ')}, or restrict the pod to nodes of ${available} with nodeSelector kubernetes.io/arch.`,
+            fix: `Publish ${reference.familiar} for ${missing.map((m) => formatPlatform(m.wanted)).join(', ')}, or schedule the pod onto nodes it supports (nodeSelector kubernetes.io/arch: ${[...new Set(outcome.index.available.map((p) => p.architecture))].join(' or ')}).`,
             ...(related ? { related } : {}),
           }),
         );

@@ -1,7 +1,7 @@
 import { LineIndex } from './positions.js';
 import { containerImages, locatedString, podContext, pullSecretNames, type Locate } from './pod-spec.js';
 import { decodeDataValue, PULL_SECRET_KEYS, pullSecretCredentials } from './pull-secrets.js';
-import type { ManifestProblem, ManifestSet, PullSecretManifest } from './types.js';
+import type { ManifestProblem, ManifestSet, PullSecretManifest, SuppressionComment } from './types.js';
 import { findPodSpecs, listItems, objectKind } from './workloads.js';
 import {
   DEFAULT_YAML_LIMITS,
@@ -28,7 +28,7 @@ const TEMPLATE_ACTION =
 const MAX_LIST_DEPTH = 8;
 
 export function emptyManifestSet(): ManifestSet {
-  return { images: [], serviceAccounts: [], pullSecrets: [], problems: [], files: [] };
+  return { images: [], suppressions: [], serviceAccounts: [], pullSecrets: [], problems: [], files: [] };
 }
 
 /** Extracts images, service accounts and pull secrets from one file's text. */
@@ -38,6 +38,7 @@ export function extractFromText(file: string, rawText: string, options: ExtractO
   const problem = (kind: ManifestProblem['kind'], offset: number, message: string) =>
     into.problems.push({ kind, file, ...lines.range(offset, offset), message });
 
+  into.suppressions.push(...suppressionComments(file, text));
   const template = TEMPLATE_ACTION.exec(text);
   if (template) {
     problem(
@@ -60,6 +61,23 @@ export function extractFromText(file: string, rawText: string, options: ExtractO
   const locate: Locate = (node: YamlScalar) => ({ file, ...lines.range(node.start, trimEnd(text, node)) });
   const reader = new ObjectReader(file, options, locate, into);
   for (const document of documents) if (document.root) reader.read(document.root, 0);
+}
+
+const SUPPRESSION = /#\s*imagepull-preflight:\s*ignore(?:\[([^\]]*)\])?(.*)$/;
+
+/** Suppression comments, found line by line: they are comments, so js-yaml's events do not carry them. */
+export function suppressionComments(file: string, text: string): SuppressionComment[] {
+  const found: SuppressionComment[] = [];
+  text.split('\n').forEach((content, index) => {
+    const match = SUPPRESSION.exec(content);
+    if (!match) return;
+    const rules = (match[1] ?? '')
+      .split(',')
+      .map((rule) => rule.trim())
+      .filter(Boolean);
+    found.push({ file, line: index + 1, rules, reason: match[2]!.trim() });
+  });
+  return found;
 }
 
 /** Block scalars end after their newline; a range should end on the last character written. */

@@ -74,8 +74,18 @@ export interface ManifestProblem extends SourceLocation {
   resource?: ResourceRef;
 }
 
+/** `# imagepull-preflight: ignore[rule-a,rule-b] reason`: silences those rules on its line and the next. */
+export interface SuppressionComment {
+  file: string;
+  line: number;
+  /** Rule IDs; empty means every rule. */
+  rules: string[];
+  reason: string;
+}
+
 export interface ManifestSet {
   images: ContainerImage[];
+  suppressions: SuppressionComment[];
   serviceAccounts: ServiceAccountManifest[];
   pullSecrets: PullSecretManifest[];
   problems: ManifestProblem[];

@@ -60,13 +60,19 @@ interface RunningRegistry {
   output: () => string;
 }
 
+/** Fixed ports and passwords, for the demo whose example manifests name them. */
+export interface LabOptions {
+  ports?: Partial<Record<RegistryName, number>>;
+  basicAlicePassword?: string;
+}
+
 /** Starts all four registries (and the token server) under `workDir`; call `stop()` when done. */
-export async function startRegistries(workDir: string): Promise<RegistryLab> {
+export async function startRegistries(workDir: string, options: LabOptions = {}): Promise<RegistryLab> {
   requireTools();
   await mkdir(workDir, { recursive: true });
   const keysDir = join(workDir, 'keys');
   await mkdir(keysDir, { recursive: true });
-  const basicUsers = { alice: newUser('alice'), bob: newUser('bob') };
+  const basicUsers = { alice: newUser('alice', options.basicAlicePassword), bob: newUser('bob') };
   const tokenUsers = { alice: newUser('alice') };
   const [signing, tls, htpasswdFile] = await Promise.all([
     makeTokenSigningKey(keysDir),
@@ -91,7 +97,15 @@ export async function startRegistries(workDir: string): Promise<RegistryLab> {
   };
   try {
     const start = (name: RegistryName, extra: ConfigExtras, scheme: 'http' | 'https' = 'http') =>
-      startOne(workDir, name, extra, scheme, children, scheme === 'https' ? tlsAgent : undefined);
+      startOne(
+        workDir,
+        name,
+        extra,
+        scheme,
+        children,
+        scheme === 'https' ? tlsAgent : undefined,
+        options.ports?.[name],
+      );
     const [open, basic, token, secure] = await allOrFirstError([
       start('open', {}),
       start('basic', { auth: { htpasswd: { realm: 'lab-basic', path: htpasswdFile } } }),
@@ -137,8 +151,8 @@ async function allOrFirstError<T extends readonly Promise<unknown>[]>(
   };
 }
 
-function newUser(username: string): LabUser {
-  return { username, password: randomBytes(12).toString('base64url') };
+function newUser(username: string, password = randomBytes(12).toString('base64url')): LabUser {
+  return { username, password };
 }
 
 function tokenAuthConfig(server: TokenServer, certFile: string): object {
@@ -161,12 +175,13 @@ async function startOne(
   scheme: 'http' | 'https',
   children: ChildProcess[],
   agent: Agent | undefined,
+  fixedPort?: number,
 ): Promise<LabRegistry> {
   const dir = join(workDir, name);
   await mkdir(join(dir, 'storage'), { recursive: true });
   let lastError: unknown;
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-    const port = await freeLoopbackPort();
+    const port = fixedPort ?? (await freeLoopbackPort());
     const configFile = join(dir, 'config.yml');
     await writeFile(configFile, registryConfig(dir, port, extra));
     const running = spawnRegistry(configFile, port);
@@ -179,7 +194,7 @@ async function startOne(
     } catch (err) {
       lastError = err;
       await stopChild(running.child);
-      if (!/address already in use/i.test(running.output())) break;
+      if (fixedPort !== undefined || !/address already in use/i.test(running.output())) break;
     }
   }
   throw lastError;

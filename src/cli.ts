@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { atLeast, type Finding } from './findings.js';
 import { InputError } from './manifests/files.js';
 import { jsonReport } from './report/json.js';
+import { sarifReport } from './report/sarif.js';
 import { textReport } from './report/text.js';
 import { DEFAULT_REGISTRY_SETTINGS, scan, type RegistrySettings, type ScanOptions } from './scan.js';
 import {
@@ -36,7 +37,7 @@ Checks every container image in Kubernetes manifests (files, directories or glob
 the ImagePullBackOff the cluster would show.
 
 Options:
-  --format text|json          output format (default: text)
+  --format text|json|sarif    output format (default: text)
   --output FILE               write the report to FILE instead of standard output
   --fail-on error|warning|notice|never
                               exit 1 when a finding is at or above this severity (default: error)
@@ -62,7 +63,7 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 
 interface CliSettings {
   scan: ScanOptions;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'sarif';
   output?: string;
   failOn: FailOn;
 }
@@ -131,7 +132,7 @@ function parseCli(argv: string[], io: CliIo): CliSettings | 'help' | 'version' {
           ? DEFAULTS.maxFileSize
           : parseSize('--max-file-size', values['max-file-size']),
     },
-    format: oneOf('--format', values.format, ['text', 'json'] as const),
+    format: oneOf('--format', values.format, ['text', 'json', 'sarif'] as const),
     failOn: parseFailOn('--fail-on', values['fail-on']),
   };
   if (values.output !== undefined) settings.output = values.output;
@@ -157,7 +158,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const result = await scan(settings.scan);
     for (const warning of result.warnings) io.stderr(`imagepull-preflight: warning: ${warning}\n`);
     const toFile = settings.output !== undefined;
-    const report = settings.format === 'json' ? jsonReport(result) : textReport(result, io.colour && !toFile);
+    const formats = {
+      json: () => jsonReport(result),
+      sarif: () => sarifReport(result, { repositoryRoot: io.cwd, cwd: io.cwd }),
+      text: () => textReport(result, io.colour && !toFile),
+    };
+    const report = formats[settings.format]();
     if (toFile) await writeFile(path.resolve(io.cwd, settings.output!), report);
     else io.stdout(report);
     return failingFindings(result.findings, settings.failOn).length > 0 ? 1 : 0;

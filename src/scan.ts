@@ -74,6 +74,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     maxFileSize: options.maxFileSize,
     defaultNamespace: options.defaultNamespace,
   });
+  maskPullSecrets(everything, options.registry.mask);
   const manifests = options.changedFiles
     ? restrictToChanged(everything, new Set(options.changedFiles))
     : everything;
@@ -146,4 +147,14 @@ function safeLookup(source: CredentialLookup, warnings: string[]): CredentialLoo
       }
     },
   };
+}
+
+/** Pull secrets read from the repository are secrets in the log too: mask them before anything prints. */
+function maskPullSecrets(manifests: ManifestSet, mask: (secret: string) => void): void {
+  for (const secret of manifests.pullSecrets) {
+    for (const { username, password } of secret.credentials) {
+      if (password) mask(password);
+      if (username || password) mask(Buffer.from(`${username}:${password}`).toString('base64'));
+    }
+  }
 }

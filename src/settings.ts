@@ -10,7 +10,7 @@ import type { Platform } from './registry/types.js';
  */
 
 export type FailOn = Severity | 'never';
-export type OutputFormat = 'text' | 'json';
+export type OutputFormat = 'text' | 'json' | 'sarif';
 
 export const DEFAULTS = {
   failOn: 'error' as FailOn,

@@ -238,7 +238,7 @@ describe('the action on a pull request', () => {
     const run = await runAction({});
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(
-      `::error title=tag-not-found: Tag does not exist in the repository,file=deploy/web.yaml,line=10,endLine=10,col=18,endColumn=${17 + `${lab.open.host}/app:1.0.10`.length}::Tag "1.0.10" does not exist`,
+      `::error title=tag-not-found%3A Tag does not exist in the repository,file=deploy/web.yaml,line=10,endLine=10,col=18,endColumn=${17 + `${lab.open.host}/app:1.0.10`.length}::Tag "1.0.10" does not exist`,
     );
     expect(run.summary).toContain('tag-not-found');
   });
@@ -281,8 +281,12 @@ describe('the action on a pull request', () => {
   it('never writes a credential anywhere', async () => {
     const run = await runAction({ comment: 'true', 'sarif-file': 'out.sarif' });
     const sarif = await readFile(path.join(workspace, 'out.sarif'), 'utf8');
+    // `::add-mask::` lines are how secrets are masked: the runner consumes them and never shows them.
+    const lines = run.stdout.split('\n');
+    expect(lines).toContain(`::add-mask::${secretPassword}`);
+    const log = lines.filter((line) => !line.startsWith('::add-mask::')).join('\n');
     const written = [
-      run.stdout,
+      log,
       run.stderr,
       run.summary,
       JSON.stringify(run.outputs),

@@ -241,7 +241,7 @@ describe('imagepull-preflight --offline --format json', () => {
 describe('usage errors exit 2 with one line', () => {
   it.each([
     [['--offline'], 'imagepull-preflight: no paths given: name the manifest files or directories to check\n'],
-    [['--format', 'xml', 'x'], 'imagepull-preflight: --format must be one of text, json; got "xml"\n'],
+    [['--format', 'xml', 'x'], 'imagepull-preflight: --format must be one of text, json, sarif; got "xml"\n'],
     [
       ['--fail-on', 'sometimes', 'x'],
       'imagepull-preflight: --fail-on must be one of error, warning, notice, never; got "sometimes"\n',
@@ -290,5 +290,35 @@ describe('the committed bundle', () => {
         normalized: 'docker.io/library/httpd:2.4',
       }),
     ]);
+  });
+});
+
+describe('--format sarif', () => {
+  it('writes SARIF 2.1.0 with repository-relative URIs and exact regions', async () => {
+    const { code, stdout } = await cli(
+      '--offline',
+      '--format',
+      'sarif',
+      '--fail-on',
+      'never',
+      'manifests/invalid-refs.yaml',
+    );
+    expect(code).toBe(0);
+    const sarif = JSON.parse(stdout) as {
+      version: string;
+      runs: Array<{
+        results: Array<{
+          ruleId: string;
+          locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: object } }>;
+        }>;
+      }>;
+    };
+    expect(sarif.version).toBe('2.1.0');
+    const first = sarif.runs[0]!.results[0]!;
+    expect(first.ruleId).toBe('invalid-reference');
+    expect(first.locations[0]!.physicalLocation).toMatchObject({
+      artifactLocation: { uri: 'manifests/invalid-refs.yaml' },
+      region: { startLine: 8, startColumn: 14, endLine: 8, endColumn: 24 },
+    });
   });
 });

@@ -45389,7 +45389,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
-/***/ 5330:
+/***/ 3967:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -49691,13 +49691,14 @@ const TEMPLATE_ACTION = /\{\{-?\s*(?:\.|\$|include\b|template\b|if\b|range\b|wit
 /** How far the `kind: List` nesting is followed. */
 const MAX_LIST_DEPTH = 8;
 function emptyManifestSet() {
-    return { images: [], serviceAccounts: [], pullSecrets: [], problems: [], files: [] };
+    return { images: [], suppressions: [], serviceAccounts: [], pullSecrets: [], problems: [], files: [] };
 }
 /** Extracts images, service accounts and pull secrets from one file's text. */
 function extractFromText(file, rawText, options, into) {
     const text = rawText.charCodeAt(0) === 0xfeff ? rawText.slice(1) : rawText;
     const lines = new LineIndex(text);
     const problem = (kind, offset, message) => into.problems.push({ kind, file, ...lines.range(offset, offset), message });
+    into.suppressions.push(...suppressionComments(file, text));
     const template = TEMPLATE_ACTION.exec(text);
     if (template) {
         problem('template', template.index, 'this file is a Helm/Go template ({{ … }}); render it first (helm template …) and scan the output');
@@ -49717,6 +49718,22 @@ function extractFromText(file, rawText, options, into) {
     for (const document of documents)
         if (document.root)
             reader.read(document.root, 0);
+}
+const SUPPRESSION = /#\s*imagepull-preflight:\s*ignore(?:\[([^\]]*)\])?(.*)$/;
+/** Suppression comments, found line by line: they are comments, so js-yaml's events do not carry them. */
+function suppressionComments(file, text) {
+    const found = [];
+    text.split('\n').forEach((content, index) => {
+        const match = SUPPRESSION.exec(content);
+        if (!match)
+            return;
+        const rules = (match[1] ?? '')
+            .split(',')
+            .map((rule) => rule.trim())
+            .filter(Boolean);
+        found.push({ file, line: index + 1, rules, reason: match[2].trim() });
+    });
+    return found;
 }
 /** Block scalars end after their newline; a range should end on the last character written. */
 function trimEnd(text, node) {
@@ -49836,7 +49853,7 @@ const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
 const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
 const GLOB_CHARS = /[*?[\]{}]/;
 /** A problem with what the user asked for (a path that does not exist): exit code 2, not a finding. */
-class InputError extends Error {
+class files_InputError extends Error {
 }
 /**
  * Resolves files, directories (walked, skipping .git and node_modules) and globs to manifest files,
@@ -49864,7 +49881,7 @@ async function discoverManifestFiles(patterns, cwd) {
             }
         }
         else
-            throw new InputError(`path "${pattern}" does not exist`);
+            throw new files_InputError(`path "${pattern}" does not exist`);
     }
     return [...found].sort();
 }
@@ -49952,6 +49969,426 @@ function jsonReport(result) {
         locations: image.locations,
     }));
     return `${JSON.stringify({ version: REPORT_VERSION, findings, images }, null, 2)}\n`;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./lib/analysis/rules.js
+const RULE_LIST = [
+    // Errors: the pull will fail.
+    {
+        id: 'invalid-reference',
+        severity: 'error',
+        title: 'Image reference does not parse',
+        clusterShows: 'InvalidImageName: Failed to apply default image tag: couldnotparse image reference',
+        fix: 'Write the image as [registry[:port]/]repository[:tag][@digest] with a lowercase repository.',
+    },
+    {
+        id: 'tag-not-found',
+        severity: 'error',
+        title: 'Tag does not exist in the repository',
+        clusterShows: 'ErrImagePull: manifest unknown, then ImagePullBackOff',
+        fix: 'Use a tag that exists (the finding lists the closest ones) or push the image before merging.',
+    },
+    {
+        id: 'digest-not-found',
+        severity: 'error',
+        title: 'Digest does not exist in the repository',
+        clusterShows: 'ErrImagePull: manifest unknown, then ImagePullBackOff',
+        fix: 'Pin a digest that exists in this repository (docker buildx imagetools inspect <image>).',
+    },
+    {
+        id: 'repository-not-found',
+        severity: 'error',
+        title: 'Repository does not exist on the registry',
+        clusterShows: 'ErrImagePull: repository name not known to registry, then ImagePullBackOff',
+        fix: 'Correct the registry or repository name, or push the image before merging.',
+    },
+    {
+        id: 'not-found-or-private',
+        severity: 'error',
+        title: 'Repository does not exist or is private',
+        clusterShows: 'ErrImagePull: pull access denied, repository does not exist or may require authorization',
+        fix: 'Check the repository name; if it is private, add an imagePullSecret with access to it.',
+    },
+    {
+        id: 'credentials-required',
+        severity: 'error',
+        title: 'Registry requires credentials and the pod has none for it',
+        clusterShows: 'ErrImagePull: authorization failed / no basic auth credentials, then ImagePullBackOff',
+        fix: 'Create a docker-registry secret for this registry and list it in imagePullSecrets.',
+    },
+    {
+        id: 'pull-secret-rejected',
+        severity: 'error',
+        title: 'The registry rejects the pull secret',
+        clusterShows: 'ErrImagePull: unauthorized: authentication required, then ImagePullBackOff',
+        fix: 'Update the secret with valid credentials that can pull this repository.',
+    },
+    {
+        id: 'access-denied',
+        severity: 'error',
+        title: 'The registry denies access to the repository',
+        clusterShows: 'ErrImagePull: denied: requested access to the resource is denied',
+        fix: 'Grant the pull secret’s account read access to the repository, or use an account that has it.',
+    },
+    {
+        id: 'pull-secret-wrong-namespace',
+        severity: 'error',
+        title: 'Pull secret is in another namespace',
+        clusterShows: 'Unable to retrieve some image pull secrets; then ErrImagePull without credentials',
+        fix: 'Create the secret in the pod’s namespace; the kubelet reads pull secrets only from there.',
+    },
+    {
+        id: 'pull-secret-no-matching-entry',
+        severity: 'error',
+        title: 'Pull secret has no entry for this registry',
+        clusterShows: 'ErrImagePull: no basic auth credentials, then ImagePullBackOff',
+        fix: 'Add an entry for this registry host (exact host[:port], as the kubelet matches) to the secret.',
+    },
+    {
+        id: 'pull-secret-invalid',
+        severity: 'error',
+        title: 'Pull secret cannot be decoded',
+        clusterShows: 'The kubelet skips the secret; the pull proceeds without its credentials',
+        fix: 'Recreate it with kubectl create secret docker-registry NAME --docker-server=… --docker-username=…',
+    },
+    {
+        id: 'platform-not-in-index',
+        severity: 'error',
+        title: 'The image has no variant for the pod’s platform',
+        clusterShows: 'ErrImagePull: no match for platform in manifest: not found',
+        fix: 'Build and push the image for this platform, or schedule the pod onto nodes the image supports.',
+    },
+    {
+        id: 'manifest-parse-error',
+        severity: 'error',
+        title: 'Manifest cannot be parsed',
+        clusterShows: 'kubectl apply fails: error converting YAML to JSON',
+        fix: 'Fix the YAML at the position shown.',
+    },
+    // Warnings: cannot be verified from here, or will break later.
+    {
+        id: 'pull-secret-not-in-repository',
+        severity: 'warning',
+        title: 'Pull secret is not in this repository',
+        clusterShows: 'Depends on the secret that exists in the cluster',
+        fix: 'Nothing, if the secret exists in the cluster; add its manifest (or a sealed form) to verify it here.',
+    },
+    {
+        id: 'pull-policy-never',
+        severity: 'warning',
+        title: 'imagePullPolicy: Never',
+        clusterShows: 'ErrImageNeverPull unless the image is preloaded on every node',
+        fix: 'Use IfNotPresent unless the image is preloaded on every node the pod can run on.',
+    },
+    {
+        id: 'platform-mismatch',
+        severity: 'warning',
+        title: 'Single-platform image built for another architecture',
+        clusterShows: 'The pull succeeds, then the container crashes: exec format error',
+        fix: 'Publish a multi-platform image or schedule the pod onto nodes of the image’s architecture.',
+    },
+    {
+        id: 'registry-unreachable',
+        severity: 'warning',
+        title: 'Registry could not be reached; not verified',
+        clusterShows: 'Unknown: the registry did not answer this check',
+        fix: 'Check the registry host; for a private network registry use node-credentials or run on a runner that reaches it.',
+    },
+    {
+        id: 'registry-rate-limited',
+        severity: 'warning',
+        title: 'Registry rate limit reached; not verified',
+        clusterShows: 'Nodes may also hit: toomanyrequests: You have reached your pull rate limit',
+        fix: 'Authenticate to the registry (registry-auth input, docker/login-action) or mirror the image.',
+    },
+    {
+        id: 'registry-error',
+        severity: 'warning',
+        title: 'Registry answered with an error; not verified',
+        clusterShows: 'Unknown: the registry failed while answering this check',
+        fix: 'Retry later; if it persists, check the registry’s health.',
+    },
+    {
+        id: 'registry-refused',
+        severity: 'warning',
+        title: 'Check refused for safety; not verified',
+        clusterShows: 'Unknown: the registry asked for something this action will not do',
+        fix: 'Check the registry’s authentication settings (token realm, redirects).',
+    },
+    {
+        id: 'ecr-static-token',
+        severity: 'warning',
+        title: 'Pull secret holds a static ECR token',
+        clusterShows: 'Pulls start failing with 401 when the token expires, 12 hours after it was made',
+        fix: 'Use the kubelet ECR credential provider or a controller that refreshes the secret.',
+    },
+    {
+        id: 'node-credentials',
+        severity: 'warning',
+        title: 'Pull relies on node credentials',
+        clusterShows: 'Depends on the node’s credential provider (ECR/GCR/ACR) or config.json',
+        fix: 'Nothing, if the nodes can pull from this registry; otherwise add an imagePullSecret.',
+    },
+    {
+        id: 'manifest-skipped',
+        severity: 'warning',
+        title: 'File was not scanned',
+        clusterShows: 'Nothing: images in this file were not checked',
+        fix: 'Make the file UTF-8 text under the size limit (max-file-size), or exclude it from paths.',
+    },
+    // Notices.
+    {
+        id: 'mutable-tag',
+        severity: 'notice',
+        title: 'Mutable tag',
+        clusterShows: 'imagePullPolicy defaults to Always; nodes may run different images over time',
+        fix: 'Pin a version tag or digest.',
+    },
+    {
+        id: 'template-not-rendered',
+        severity: 'notice',
+        title: 'Template file not scanned',
+        clusterShows: 'Nothing: the rendered manifests are what the cluster sees',
+        fix: 'Render it (helm template, kustomize build) and scan the output.',
+    },
+];
+const rules_RULES = new Map(RULE_LIST.map((rule) => [rule.id, rule]));
+function rule(id) {
+    return rules_RULES.get(id);
+}
+
+;// CONCATENATED MODULE: ./lib/version.js
+/** Kept equal to package.json's version by a test. */
+const VERSION = '0.1.0';
+
+;// CONCATENATED MODULE: ./lib/report/sarif.js
+
+
+
+
+
+
+/*
+ * SARIF 2.1.0 for GitHub code scanning (github/codeql-action/upload-sarif).
+ *
+ * GitHub's limits per upload (docs: "SARIF results exceed limit"): 10 MB gzipped file, 20 runs per file,
+ * 25,000 results per run (only the 5,000 most severe are shown), 25,000 rules per run, 1,000 locations
+ * per result (100 shown), 20 tags per rule (10 shown). We emit one run, ~25 rules and 3 tags each, one
+ * location per result; only the result count could ever reach a limit, so results are capped (most
+ * severe kept) rather than have the whole upload rejected. Results repeating a rule on the same region
+ * are dropped: GitHub would show them as one alert anyway.
+ *
+ * Suppressed findings are left out, only counted in run.properties: GitHub does not reliably honour
+ * SARIF `suppressions` (it opens alerts for them unless a repository setting says otherwise).
+ */
+const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
+const INFORMATION_URI = 'https://github.com/imagepull-preflight/imagepull-preflight';
+const RULES_DOC_URI = `${INFORMATION_URI}/blob/main/docs/rules.md`;
+/** Key of our own fingerprint; bump the version if its inputs ever change (alerts would reopen). */
+const FINGERPRINT_KEY = 'imagepullPreflight/v1';
+const MAX_RESULTS = 25_000;
+const SRCROOT = '%SRCROOT%';
+const LEVELS = { error: 'error', warning: 'warning', notice: 'note' };
+/** The whole SARIF log as a JSON string. Pure: paths are computed, never read. */
+function sarifReport(result, options) {
+    return `${JSON.stringify(sarifLog(result, options), null, 2)}\n`;
+}
+function sarifLog(result, options) {
+    const catalogue = [...rules_RULES.values()];
+    const ruleIndex = new Map(catalogue.map((rule, index) => [rule.id, index]));
+    const unique = dedupe(result.findings, options);
+    const max = options.maxResults ?? MAX_RESULTS;
+    const kept = capResults(unique, max);
+    const fingerprints = fingerprintAll(kept, options);
+    const run = {
+        tool: {
+            driver: {
+                name: 'imagepull-preflight',
+                informationUri: INFORMATION_URI,
+                version: VERSION,
+                semanticVersion: VERSION,
+                rules: catalogue.map(ruleDescriptor),
+            },
+        },
+        // Our columns count UTF-16 code units (src/manifests/positions.ts); this is SARIF's default, stated.
+        columnKind: 'utf16CodeUnits',
+        originalUriBaseIds: {
+            [SRCROOT]: {
+                uri: directoryUri((0,external_node_path_.resolve)(options.cwd, options.repositoryRoot)),
+                description: { text: 'The repository root.' },
+            },
+        },
+        ...(kept.length < unique.length
+            ? { invocations: [truncationNotice(unique.length - kept.length, max)] }
+            : {}),
+        results: kept.map((finding, i) => sarifResult(finding, options, ruleIndex.get(finding.rule), fingerprints[i])),
+        ...(result.suppressed.length ? { properties: { suppressedFindings: result.suppressed.length } } : {}),
+    };
+    return { $schema: SARIF_SCHEMA_URI, version: '2.1.0', runs: [run] };
+}
+function ruleDescriptor(rule) {
+    const level = LEVELS[rule.severity];
+    return {
+        id: rule.id,
+        name: pascalCase(rule.id),
+        shortDescription: { text: rule.title },
+        fullDescription: { text: rule.clusterShows },
+        helpUri: `${RULES_DOC_URI}#${rule.id}`,
+        help: {
+            text: `${rule.fix}\n\nWhat the cluster shows: ${rule.clusterShows}`,
+            markdown: `**Fix:** ${escapeMarkdown(rule.fix)}\n\n` +
+                `**What the cluster shows:** ${escapeMarkdown(rule.clusterShows)}\n\n` +
+                `[Rule documentation](${RULES_DOC_URI}#${rule.id})`,
+        },
+        defaultConfiguration: { level },
+        properties: { tags: ruleTags(rule) },
+    };
+}
+function sarifResult(finding, options, ruleIndex, fingerprint) {
+    const properties = resultProperties(finding);
+    return {
+        ruleId: finding.rule,
+        ...(ruleIndex === undefined ? {} : { ruleIndex }),
+        level: LEVELS[finding.severity],
+        message: { text: plainMessage(`${finding.message} Fix: ${finding.fix}`) },
+        locations: [{ physicalLocation: physicalLocation(finding, options) }],
+        ...(finding.related?.length
+            ? {
+                relatedLocations: finding.related.map((related, i) => ({
+                    id: i + 1,
+                    physicalLocation: physicalLocation(related, options),
+                    message: { text: plainMessage(related.message) },
+                })),
+            }
+            : {}),
+        partialFingerprints: { [FINGERPRINT_KEY]: fingerprint },
+        ...(properties ? { properties } : {}),
+    };
+}
+function physicalLocation(location, options) {
+    return {
+        artifactLocation: artifactLocation(location.file, options),
+        // Both ours and SARIF's endColumn point just past the last character: copied as is.
+        region: {
+            startLine: location.line,
+            startColumn: location.column,
+            endLine: location.endLine,
+            endColumn: location.endColumn,
+        },
+    };
+}
+/**
+ * `finding.file` is relative to cwd; code scanning wants it relative to the repository root. A file
+ * outside the repository keeps an absolute file: URI (GitHub will not place it, but the log stays true).
+ */
+function artifactLocation(file, options) {
+    const absolute = (0,external_node_path_.resolve)(options.cwd, file);
+    const fromRoot = (0,external_node_path_.relative)((0,external_node_path_.resolve)(options.cwd, options.repositoryRoot), absolute);
+    const outside = fromRoot === '' || fromRoot === '..' || fromRoot.startsWith(`..${external_node_path_.sep}`) || (0,external_node_path_.isAbsolute)(fromRoot);
+    if (outside)
+        return { uri: (0,external_node_url_.pathToFileURL)(absolute).href };
+    return { uri: encodePath(fromRoot.split(external_node_path_.sep).join('/')), uriBaseId: SRCROOT };
+}
+/** Percent-encodes each segment so spaces, `#` or `%` in file names still form a valid URI reference. */
+function encodePath(path) {
+    return path.split('/').map(encodeURIComponent).join('/');
+}
+function directoryUri(path) {
+    const href = (0,external_node_url_.pathToFileURL)(path).href;
+    return href.endsWith('/') ? href : `${href}/`;
+}
+/**
+ * What identifies a finding across commits: never the line, so alerts survive edits elsewhere in the
+ * file. Findings sharing all of it (e.g. two parse errors in one file) get `:2`, `:3`, … in document
+ * order, like GitHub's own primaryLocationLineHash, so they stay distinct alerts.
+ */
+function fingerprintAll(findings, options) {
+    const seen = new Map();
+    return findings.map((finding) => {
+        const hash = fingerprintHash(finding, artifactLocation(finding.file, options).uri);
+        const occurrence = (seen.get(hash) ?? 0) + 1;
+        seen.set(hash, occurrence);
+        return `${hash}:${occurrence}`;
+    });
+}
+function fingerprintHash(finding, uri) {
+    const { kind = '', name = '', namespace = '' } = finding.resource ?? {};
+    const parts = [finding.rule, uri, finding.image ?? '', kind, namespace, name, finding.container ?? ''];
+    // NUL cannot occur in any part, so distinct tuples never join to the same string.
+    return (0,external_node_crypto_.createHash)('sha256').update(parts.join('\0')).digest('hex');
+}
+/** Keeps the first finding of each rule + region. */
+function dedupe(findings, options) {
+    const seen = new Set();
+    return findings.filter((finding) => {
+        const { uri } = artifactLocation(finding.file, options);
+        const key = [finding.rule, uri, finding.line, finding.column, finding.endLine, finding.endColumn].join('\0');
+        if (seen.has(key))
+            return false;
+        seen.add(key);
+        return true;
+    });
+}
+/** Over GitHub's hard limit the upload is rejected outright: keep the most severe, in their order. */
+function capResults(findings, max) {
+    if (findings.length <= max)
+        return findings;
+    const keep = new Set(findings
+        .map((finding, index) => ({ finding, index }))
+        .sort((a, b) => SEVERITY_ORDER[b.finding.severity] - SEVERITY_ORDER[a.finding.severity] || a.index - b.index)
+        .slice(0, max)
+        .map(({ finding }) => finding));
+    return findings.filter((finding) => keep.has(finding));
+}
+function truncationNotice(omitted, max) {
+    const text = `${omitted} result(s) left out, the least severe: ` +
+        `GitHub code scanning rejects runs with more than ${max} results.`;
+    return { executionSuccessful: true, toolExecutionNotifications: [{ level: 'warning', message: { text } }] };
+}
+function resultProperties(finding) {
+    const properties = {};
+    if (finding.image !== undefined)
+        properties.image = finding.image;
+    if (finding.resource) {
+        const { kind, namespace, name } = finding.resource;
+        properties.resource = `${kind}/${namespace ? `${namespace}/` : ''}${name}`;
+    }
+    if (finding.container !== undefined)
+        properties.container = finding.container;
+    return Object.keys(properties).length ? properties : undefined;
+}
+function pascalCase(id) {
+    return id
+        .split('-')
+        .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+        .join('');
+}
+/** Filterable in the code scanning UI; derived from the ID so new rules are tagged without a table. */
+function ruleTags(rule) {
+    const area = /secret|credential|access|ecr/.test(rule.id)
+        ? 'credentials'
+        : /platform/.test(rule.id)
+            ? 'platform'
+            : rule.id.startsWith('registry-')
+                ? 'registry'
+                : /manifest|template/.test(rule.id)
+                    ? 'manifest'
+                    : 'image';
+    return ['kubernetes', 'image-pull', area];
+}
+/**
+ * SARIF plain-text messages treat `[text](n)` as an embedded link. Unescaped brackets are allowed
+ * elsewhere, so escape only when a message could be misread as a link (errata01 §3.11.6).
+ */
+function plainMessage(text) {
+    return /\]\(/.test(text) ? text.replace(/[\\[\]]/g, '\\$&') : text;
+}
+function escapeMarkdown(text) {
+    return text.replace(/[\\`*_[\]<>#|]/g, '\\$&');
 }
 
 ;// CONCATENATED MODULE: ./lib/report/text.js
@@ -50335,192 +50772,6 @@ function parseImageReference(input) {
 ;// CONCATENATED MODULE: ./lib/reference/index.js
 
 
-;// CONCATENATED MODULE: ./lib/analysis/rules.js
-const RULE_LIST = [
-    // Errors: the pull will fail.
-    {
-        id: 'invalid-reference',
-        severity: 'error',
-        title: 'Image reference does not parse',
-        clusterShows: 'InvalidImageName: Failed to apply default image tag: couldnotparse image reference',
-        fix: 'Write the image as [registry[:port]/]repository[:tag][@digest] with a lowercase repository.',
-    },
-    {
-        id: 'tag-not-found',
-        severity: 'error',
-        title: 'Tag does not exist in the repository',
-        clusterShows: 'ErrImagePull: manifest unknown, then ImagePullBackOff',
-        fix: 'Use a tag that exists (the finding lists the closest ones) or push the image before merging.',
-    },
-    {
-        id: 'digest-not-found',
-        severity: 'error',
-        title: 'Digest does not exist in the repository',
-        clusterShows: 'ErrImagePull: manifest unknown, then ImagePullBackOff',
-        fix: 'Pin a digest that exists in this repository (docker buildx imagetools inspect <image>).',
-    },
-    {
-        id: 'repository-not-found',
-        severity: 'error',
-        title: 'Repository does not exist on the registry',
-        clusterShows: 'ErrImagePull: repository name not known to registry, then ImagePullBackOff',
-        fix: 'Correct the registry or repository name, or push the image before merging.',
-    },
-    {
-        id: 'not-found-or-private',
-        severity: 'error',
-        title: 'Repository does not exist or is private',
-        clusterShows: 'ErrImagePull: pull access denied, repository does not exist or may require authorization',
-        fix: 'Check the repository name; if it is private, add an imagePullSecret with access to it.',
-    },
-    {
-        id: 'credentials-required',
-        severity: 'error',
-        title: 'Registry requires credentials and the pod has none for it',
-        clusterShows: 'ErrImagePull: authorization failed / no basic auth credentials, then ImagePullBackOff',
-        fix: 'Create a docker-registry secret for this registry and list it in imagePullSecrets.',
-    },
-    {
-        id: 'pull-secret-rejected',
-        severity: 'error',
-        title: 'The registry rejects the pull secret',
-        clusterShows: 'ErrImagePull: unauthorized: authentication required, then ImagePullBackOff',
-        fix: 'Update the secret with valid credentials that can pull this repository.',
-    },
-    {
-        id: 'access-denied',
-        severity: 'error',
-        title: 'The registry denies access to the repository',
-        clusterShows: 'ErrImagePull: denied: requested access to the resource is denied',
-        fix: 'Grant the pull secret’s account read access to the repository, or use an account that has it.',
-    },
-    {
-        id: 'pull-secret-wrong-namespace',
-        severity: 'error',
-        title: 'Pull secret is in another namespace',
-        clusterShows: 'Unable to retrieve some image pull secrets; then ErrImagePull without credentials',
-        fix: 'Create the secret in the pod’s namespace; the kubelet reads pull secrets only from there.',
-    },
-    {
-        id: 'pull-secret-no-matching-entry',
-        severity: 'error',
-        title: 'Pull secret has no entry for this registry',
-        clusterShows: 'ErrImagePull: no basic auth credentials, then ImagePullBackOff',
-        fix: 'Add an entry for this registry host (exact host[:port], as the kubelet matches) to the secret.',
-    },
-    {
-        id: 'pull-secret-invalid',
-        severity: 'error',
-        title: 'Pull secret cannot be decoded',
-        clusterShows: 'The kubelet skips the secret; the pull proceeds without its credentials',
-        fix: 'Recreate it with kubectl create secret docker-registry NAME --docker-server=… --docker-username=…',
-    },
-    {
-        id: 'platform-not-in-index',
-        severity: 'error',
-        title: 'The image has no variant for the pod’s platform',
-        clusterShows: 'ErrImagePull: no match for platform in manifest: not found',
-        fix: 'Build and push the image for this platform, or schedule the pod onto nodes the image supports.',
-    },
-    {
-        id: 'manifest-parse-error',
-        severity: 'error',
-        title: 'Manifest cannot be parsed',
-        clusterShows: 'kubectl apply fails: error converting YAML to JSON',
-        fix: 'Fix the YAML at the position shown.',
-    },
-    // Warnings: cannot be verified from here, or will break later.
-    {
-        id: 'pull-secret-not-in-repository',
-        severity: 'warning',
-        title: 'Pull secret is not in this repository',
-        clusterShows: 'Depends on the secret that exists in the cluster',
-        fix: 'Nothing, if the secret exists in the cluster; add its manifest (or a sealed form) to verify it here.',
-    },
-    {
-        id: 'pull-policy-never',
-        severity: 'warning',
-        title: 'imagePullPolicy: Never',
-        clusterShows: 'ErrImageNeverPull unless the image is preloaded on every node',
-        fix: 'Use IfNotPresent unless the image is preloaded on every node the pod can run on.',
-    },
-    {
-        id: 'platform-mismatch',
-        severity: 'warning',
-        title: 'Single-platform image built for another architecture',
-        clusterShows: 'The pull succeeds, then the container crashes: exec format error',
-        fix: 'Publish a multi-platform image or schedule the pod onto nodes of the image’s architecture.',
-    },
-    {
-        id: 'registry-unreachable',
-        severity: 'warning',
-        title: 'Registry could not be reached; not verified',
-        clusterShows: 'Unknown: the registry did not answer this check',
-        fix: 'Check the registry host; for a private network registry use node-credentials or run on a runner that reaches it.',
-    },
-    {
-        id: 'registry-rate-limited',
-        severity: 'warning',
-        title: 'Registry rate limit reached; not verified',
-        clusterShows: 'Nodes may also hit: toomanyrequests: You have reached your pull rate limit',
-        fix: 'Authenticate to the registry (registry-auth input, docker/login-action) or mirror the image.',
-    },
-    {
-        id: 'registry-error',
-        severity: 'warning',
-        title: 'Registry answered with an error; not verified',
-        clusterShows: 'Unknown: the registry failed while answering this check',
-        fix: 'Retry later; if it persists, check the registry’s health.',
-    },
-    {
-        id: 'registry-refused',
-        severity: 'warning',
-        title: 'Check refused for safety; not verified',
-        clusterShows: 'Unknown: the registry asked for something this action will not do',
-        fix: 'Check the registry’s authentication settings (token realm, redirects).',
-    },
-    {
-        id: 'ecr-static-token',
-        severity: 'warning',
-        title: 'Pull secret holds a static ECR token',
-        clusterShows: 'Pulls start failing with 401 when the token expires, 12 hours after it was made',
-        fix: 'Use the kubelet ECR credential provider or a controller that refreshes the secret.',
-    },
-    {
-        id: 'node-credentials',
-        severity: 'warning',
-        title: 'Pull relies on node credentials',
-        clusterShows: 'Depends on the node’s credential provider (ECR/GCR/ACR) or config.json',
-        fix: 'Nothing, if the nodes can pull from this registry; otherwise add an imagePullSecret.',
-    },
-    {
-        id: 'manifest-skipped',
-        severity: 'warning',
-        title: 'File was not scanned',
-        clusterShows: 'Nothing: images in this file were not checked',
-        fix: 'Make the file UTF-8 text under the size limit (max-file-size), or exclude it from paths.',
-    },
-    // Notices.
-    {
-        id: 'mutable-tag',
-        severity: 'notice',
-        title: 'Mutable tag',
-        clusterShows: 'imagePullPolicy defaults to Always; nodes may run different images over time',
-        fix: 'Pin a version tag or digest.',
-    },
-    {
-        id: 'template-not-rendered',
-        severity: 'notice',
-        title: 'Template file not scanned',
-        clusterShows: 'Nothing: the rendered manifests are what the cluster sees',
-        fix: 'Render it (helm template, kustomize build) and scan the output.',
-    },
-];
-const RULES = new Map(RULE_LIST.map((rule) => [rule.id, rule]));
-function rule(id) {
-    return RULES.get(id);
-}
-
 ;// CONCATENATED MODULE: ./lib/analysis/finding.js
 
 function finding(id, at, details) {
@@ -50619,7 +50870,48 @@ function manifestProblemFindings(problems) {
     }));
 }
 
+;// CONCATENATED MODULE: ./lib/analysis/glob.js
+/** `*` matches any run of characters (dots included), `?` one character; the rest is literal. */
+function globMatch(pattern, text) {
+    const source = pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.');
+    return new RegExp(`^${source}$`, 's').test(text);
+}
+
+;// CONCATENATED MODULE: ./lib/analysis/suppress.js
+
+const NO_SUPPRESSIONS = { ignoreRules: [], ignoreImages: [] };
+/** Splits findings into those reported and those suppressed (which are counted, never silently lost). */
+function applySuppressions(findings, comments, settings) {
+    const kept = [];
+    const suppressed = [];
+    for (const finding of findings) {
+        const why = suppression(finding, comments, settings);
+        if (why)
+            suppressed.push({ finding, ...why });
+        else
+            kept.push(finding);
+    }
+    return { kept, suppressed };
+}
+function suppression(finding, comments, settings) {
+    if (settings.ignoreRules.includes(finding.rule))
+        return { by: 'ignore-rules', reason: 'listed in ignore-rules' };
+    const image = finding.image;
+    if (image !== undefined && settings.ignoreImages.some((glob) => globMatch(glob, image))) {
+        return { by: 'ignore-images', reason: 'matches ignore-images' };
+    }
+    // A comment on the finding's line, or on the line above it.
+    const comment = comments.find((c) => c.file === finding.file &&
+        (c.line === finding.line || c.line === finding.line - 1) &&
+        (c.rules.length === 0 || c.rules.includes(finding.rule)));
+    return comment ? { by: 'comment', reason: comment.reason || 'inline comment' } : undefined;
+}
+
 ;// CONCATENATED MODULE: ./lib/analysis/analyze.js
+
 
 
 
@@ -50628,7 +50920,7 @@ function manifestProblemFindings(problems) {
  * Findings for everything the files say, plus (when a pull check is given) what the registries say.
  * Without a pull check every parseable image is `unchecked`.
  */
-async function analyze(manifests, pullCheck) {
+async function analyze(manifests, pullCheck, suppressions = NO_SUPPRESSIONS) {
     const findings = manifestProblemFindings(manifests.problems);
     const parsed = manifests.images.map((image) => ({ image, parsed: parseImageReference(image.image) }));
     const toCheck = parsed.flatMap(({ image, parsed: result }) => result.ok && image.imagePullPolicy !== 'Never' ? [{ image, reference: result.reference }] : []);
@@ -50652,7 +50944,8 @@ async function analyze(manifests, pullCheck) {
         findings.push(...staticImageFindings(image, reference, verdict.digest));
         return verdict;
     }));
-    return { findings: sortFindings(findings), images: summarizeImages(verdicts) };
+    const { kept, suppressed } = applySuppressions(sortFindings(findings), manifests.suppressions, suppressions);
+    return { findings: kept, suppressed, images: summarizeImages(verdicts) };
 }
 function staticImageFindings(image, reference, digest) {
     const findings = [];
@@ -51293,16 +51586,6 @@ function parsePlatform(text) {
     return normalizePlatform(variant ? { os, architecture, variant } : { os, architecture });
 }
 
-;// CONCATENATED MODULE: ./lib/analysis/glob.js
-/** `*` matches any run of characters (dots included), `?` one character; the rest is literal. */
-function globMatch(pattern, text) {
-    const source = pattern
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*/g, '.*')
-        .replace(/\?/g, '.');
-    return new RegExp(`^${source}$`, 's').test(text);
-}
-
 ;// CONCATENATED MODULE: ./lib/analysis/suggest.js
 /**
  * The existing tags closest to a missing one, for the fix line: `nginx:1.25.30` → `1.25.3`. Edit
@@ -51463,7 +51746,7 @@ class PullChecker {
                 const available = outcome.index.available.map(formatPlatform).join(', ') || 'none';
                 findings.push(imageFinding('platform-not-in-index', image, {
                     message: `${reference.familiar} has no image for ${missing.map((m) => formatPlatform(m.wanted)).join(', ')} (it has: ${available}); on such nodes the pull fails with ErrImagePull "no match for platform in manifest: not found", then ImagePullBackOff.`,
-                    fix: `Publish ${reference.familiar} for ${missing.map((m) => formatPlatform(m.wanted)).join(', ')}, or restrict the pod to nodes of ${available} with nodeSelector kubernetes.io/arch.`,
+                    fix: `Publish ${reference.familiar} for ${missing.map((m) => formatPlatform(m.wanted)).join(', ')}, or schedule the pod onto nodes it supports (nodeSelector kubernetes.io/arch: ${[...new Set(outcome.index.available.map((p) => p.architecture))].join(' or ')}).`,
                     ...(related ? { related } : {}),
                 }));
             }
@@ -51703,6 +51986,33 @@ function relatedSecret(entry) {
 function platformSource(image) {
     const source = image.pod.platforms.source;
     return source ? [{ ...pull_check_location(source), message: 'the pod’s node architecture constraint' }] : undefined;
+}
+
+;// CONCATENATED MODULE: ./lib/analysis/scope.js
+/**
+ * `scan: changed`: the workloads in changed files, plus those whose pull secrets or ServiceAccount a
+ * changed file defines (a changed Secret re-checks the pods that use it). Secrets and ServiceAccounts
+ * themselves always come from every file, so a pod sees a secret defined elsewhere.
+ */
+function restrictToChanged(manifests, changed) {
+    const key = (namespace, name) => `${namespace}/${name}`;
+    const changedSecrets = new Set(manifests.pullSecrets.filter((s) => changed.has(s.file)).map((s) => key(s.namespace, s.name)));
+    const changedAccounts = manifests.serviceAccounts.filter((sa) => changed.has(sa.file));
+    const accountKeys = new Set(changedAccounts.map((sa) => key(sa.namespace, sa.name)));
+    // Secrets named by changed ServiceAccounts matter to the pods that run as those accounts.
+    const images = manifests.images.filter((image) => {
+        if (changed.has(image.file))
+            return true;
+        const namespace = image.pod.resource.namespace;
+        if (accountKeys.has(key(namespace, image.pod.serviceAccountName)))
+            return true;
+        return image.pod.imagePullSecrets.some((secret) => changedSecrets.has(key(namespace, secret.value)));
+    });
+    return {
+        ...manifests,
+        images,
+        problems: manifests.problems.filter((problem) => changed.has(problem.file)),
+    };
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -52044,8 +52354,6 @@ async function loadCiCredentials(opts) {
     return { source, warnings };
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./lib/registry/challenge.js
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 const ITEM = new RegExp(`[\\s,]*(?:(${TOKEN})[ \\t]*=[ \\t]*("(?:[^"\\\\]|\\\\.)*"|[^\\s,]*)|(${TOKEN}))`, 'y');
@@ -52926,6 +53234,8 @@ function authFailureOutcome(failure) {
 
 
 
+
+
 const DEFAULT_REGISTRY_SETTINGS = {
     defaultPlatform: { os: 'linux', architecture: 'amd64' },
     insecureRegistries: [],
@@ -52938,13 +53248,18 @@ const DEFAULT_REGISTRY_SETTINGS = {
 /** changes → manifests → reference → credentials → registry → analysis: one pass. */
 async function scan(options) {
     const files = await discoverManifestFiles(options.paths, options.cwd);
-    const manifests = await readManifests(files, {
+    const everything = await readManifests(files, {
         cwd: options.cwd,
         maxFileSize: options.maxFileSize,
         defaultNamespace: options.defaultNamespace,
     });
+    maskPullSecrets(everything, options.registry.mask);
+    const manifests = options.changedFiles
+        ? restrictToChanged(everything, new Set(options.changedFiles))
+        : everything;
+    const suppressions = options.suppressions ?? NO_SUPPRESSIONS;
     if (options.offline)
-        return { ...(await analyze(manifests)), manifests, warnings: [] };
+        return { ...(await analyze(manifests, undefined, suppressions)), manifests, warnings: [] };
     const settings = options.registry;
     const ca = settings.caFile ? await readCa(external_node_path_.resolve(options.cwd, settings.caFile)) : undefined;
     const client = new RegistryClient({
@@ -52973,7 +53288,7 @@ async function scan(options) {
             nodeCredentialHosts: [...DEFAULT_NODE_CREDENTIAL_HOSTS, ...settings.nodeCredentialHosts],
             ...(ciCredentials ? { ciCredentials } : {}),
         });
-        const result = await analyze(manifests, checker);
+        const result = await analyze(manifests, checker, suppressions);
         return {
             ...result,
             manifests,
@@ -52994,7 +53309,7 @@ async function readCa(file) {
         return await (0,promises_.readFile)(file, 'utf8');
     }
     catch (error) {
-        throw new InputError(`cannot read the CA file ${file}: ${error.message}`);
+        throw new files_InputError(`cannot read the CA file ${file}: ${error.message}`);
     }
 }
 /** A failing credential helper costs the second look, not the scan; identity tokens need an exchange we do not do. */
@@ -53012,8 +53327,20 @@ function safeLookup(source, warnings) {
         },
     };
 }
+/** Pull secrets read from the repository are secrets in the log too: mask them before anything prints. */
+function maskPullSecrets(manifests, mask) {
+    for (const secret of manifests.pullSecrets) {
+        for (const { username, password } of secret.credentials) {
+            if (password)
+                mask(password);
+            if (username || password)
+                mask(Buffer.from(`${username}:${password}`).toString('base64'));
+        }
+    }
+}
 
 ;// CONCATENATED MODULE: ./lib/settings.js
+
 
 
 const DEFAULTS = {
@@ -53029,7 +53356,7 @@ const DEFAULTS = {
 function oneOf(setting, value, allowed) {
     if (allowed.includes(value))
         return value;
-    throw new InputError(`${setting} must be one of ${allowed.join(', ')}; got "${value}"`);
+    throw new files_InputError(`${setting} must be one of ${allowed.join(', ')}; got "${value}"`);
 }
 function parseFailOn(setting, value) {
     return oneOf(setting, value, ['error', 'warning', 'notice', 'never']);
@@ -53038,7 +53365,7 @@ function parseFailOn(setting, value) {
 function parseNamespace(setting, value) {
     if (/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(value))
         return value;
-    throw new InputError(`${setting} must be a Kubernetes namespace name (lowercase letters, digits and "-", at most 63); got "${value}"`);
+    throw new files_InputError(`${setting} must be a Kubernetes namespace name (lowercase letters, digits and "-", at most 63); got "${value}"`);
 }
 const SIZE_UNITS = {
     '': 1,
@@ -53055,7 +53382,7 @@ function parseSize(setting, value) {
     const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
     const unit = match ? SIZE_UNITS[match[2].toLowerCase()] : undefined;
     if (!match || unit === undefined || Number(match[1]) <= 0) {
-        throw new InputError(`${setting} must be a size such as 10MB, 512KB or a number of bytes; got "${value}"`);
+        throw new files_InputError(`${setting} must be a size such as 10MB, 512KB or a number of bytes; got "${value}"`);
     }
     return Math.floor(Number(match[1]) * unit);
 }
@@ -53065,7 +53392,7 @@ function parsePositiveInteger(setting, value, max = Number.MAX_SAFE_INTEGER) {
         if (number >= 1 && number <= max)
             return number;
     }
-    throw new InputError(`${setting} must be a whole number from 1 to ${max}; got "${value}"`);
+    throw new files_InputError(`${setting} must be a whole number from 1 to ${max}; got "${value}"`);
 }
 /** Comma- or newline-separated list, as action inputs are usually written. */
 function parseList(value) {
@@ -53079,14 +53406,14 @@ function parsePlatformSetting(setting, value) {
     const platform = parsePlatform(value);
     if (platform)
         return platform;
-    throw new InputError(`${setting} must be os/architecture[/variant], e.g. linux/amd64 or linux/arm/v7; got "${value}"`);
+    throw new files_InputError(`${setting} must be os/architecture[/variant], e.g. linux/amd64 or linux/arm/v7; got "${value}"`);
 }
 /** Registry hosts (`host[:port]`, `*` globs allowed where noted), lower-cased. */
 function parseHostList(setting, value) {
     const hosts = parseList(value).map((host) => host.toLowerCase());
     const bad = hosts.find((host) => !/^(\[[0-9a-f:.]+\]|[a-z0-9*?.-]+)(:\d{1,5})?$/.test(host));
     if (bad !== undefined) {
-        throw new InputError(`${setting} must list registry hosts such as registry.example.com:5000; "${bad}" is not one`);
+        throw new files_InputError(`${setting} must list registry hosts such as registry.example.com:5000; "${bad}" is not one`);
     }
     return hosts;
 }
@@ -53094,14 +53421,20 @@ function parseSeconds(setting, value) {
     const seconds = Number(value.trim());
     if (/^\d+(\.\d+)?$/.test(value.trim()) && seconds > 0 && seconds <= 600)
         return Math.round(seconds * 1000);
-    throw new InputError(`${setting} must be a number of seconds from 1 to 600; got "${value}"`);
+    throw new files_InputError(`${setting} must be a number of seconds from 1 to 600; got "${value}"`);
+}
+/** Rule IDs from the catalogue; an unknown one is a typo the user wants to hear about. */
+function parseRuleList(setting, value) {
+    const rules = parseList(value);
+    const unknown = rules.find((rule) => !RULES.has(rule));
+    if (unknown !== undefined) {
+        throw new InputError(`${setting} names an unknown rule "${unknown}"; the rules are listed in docs/rules.md`);
+    }
+    return rules;
 }
 
-;// CONCATENATED MODULE: ./lib/version.js
-/** Kept equal to package.json's version by a test. */
-const VERSION = '0.1.0';
-
 ;// CONCATENATED MODULE: ./lib/cli.js
+
 
 
 
@@ -53118,7 +53451,7 @@ Checks every container image in Kubernetes manifests (files, directories or glob
 the ImagePullBackOff the cluster would show.
 
 Options:
-  --format text|json          output format (default: text)
+  --format text|json|sarif    output format (default: text)
   --output FILE               write the report to FILE instead of standard output
   --fail-on error|warning|notice|never
                               exit 1 when a finding is at or above this severity (default: error)
@@ -53169,7 +53502,7 @@ function parseCli(argv, io) {
         });
     }
     catch (error) {
-        throw new InputError(error.message);
+        throw new files_InputError(error.message);
     }
     const { values, positionals } = parsed;
     if (values.help)
@@ -53177,7 +53510,7 @@ function parseCli(argv, io) {
     if (values.version)
         return 'version';
     if (positionals.length === 0)
-        throw new InputError('no paths given: name the manifest files or directories to check');
+        throw new files_InputError('no paths given: name the manifest files or directories to check');
     const registry = {
         ...DEFAULT_REGISTRY_SETTINGS,
         defaultPlatform: parsePlatformSetting('--default-platform', values['default-platform']),
@@ -53204,7 +53537,7 @@ function parseCli(argv, io) {
                 ? DEFAULTS.maxFileSize
                 : parseSize('--max-file-size', values['max-file-size']),
         },
-        format: oneOf('--format', values.format, ['text', 'json']),
+        format: oneOf('--format', values.format, ['text', 'json', 'sarif']),
         failOn: parseFailOn('--fail-on', values['fail-on']),
     };
     if (values.output !== undefined)
@@ -53230,7 +53563,12 @@ async function runCli(argv, io) {
         for (const warning of result.warnings)
             io.stderr(`imagepull-preflight: warning: ${warning}\n`);
         const toFile = settings.output !== undefined;
-        const report = settings.format === 'json' ? jsonReport(result) : textReport(result, io.colour && !toFile);
+        const formats = {
+            json: () => jsonReport(result),
+            sarif: () => sarifReport(result, { repositoryRoot: io.cwd, cwd: io.cwd }),
+            text: () => textReport(result, io.colour && !toFile),
+        };
+        const report = formats[settings.format]();
         if (toFile)
             await (0,promises_.writeFile)(external_node_path_.resolve(io.cwd, settings.output), report);
         else
@@ -53238,7 +53576,7 @@ async function runCli(argv, io) {
         return failingFindings(result.findings, settings.failOn).length > 0 ? 1 : 0;
     }
     catch (error) {
-        const message = error instanceof InputError ? error.message : `internal error: ${error?.message ?? error}`;
+        const message = error instanceof files_InputError ? error.message : `internal error: ${error?.message ?? error}`;
         io.stderr(`imagepull-preflight: ${message.split('\n')[0]}\n`);
         return 2;
     }
@@ -53251,7 +53589,7 @@ async function runCli(argv, io) {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5330);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3967);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .ak)(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),

@@ -15,6 +15,9 @@ import { VERSION } from '../version.js';
  * location per result; only the result count could ever reach a limit, so results are capped (most
  * severe kept) rather than have the whole upload rejected. Results repeating a rule on the same region
  * are dropped: GitHub would show them as one alert anyway.
+ *
+ * Suppressed findings are left out, only counted in run.properties: GitHub does not reliably honour
+ * SARIF `suppressions` (it opens alerts for them unless a repository setting says otherwise).
  */
 
 export const SARIF_SCHEMA_URI =
@@ -31,6 +34,8 @@ export interface SarifOptions {
   repositoryRoot: string;
   /** Absolute working directory that `finding.file` is relative to. */
   cwd: string;
+  /** GitHub's hard limit unless told otherwise (tests). */
+  maxResults?: number;
 }
 
 type Level = 'error' | 'warning' | 'note';
@@ -51,7 +56,8 @@ export function sarifLog(result: AnalysisResult, options: SarifOptions): object 
   const catalogue = [...RULES.values()];
   const ruleIndex = new Map(catalogue.map((rule, index) => [rule.id, index]));
   const unique = dedupe(result.findings, options);
-  const kept = capResults(unique, MAX_RESULTS);
+  const max = options.maxResults ?? MAX_RESULTS;
+  const kept = capResults(unique, max);
   const fingerprints = fingerprintAll(kept, options);
   const run = {
     tool: {
@@ -71,10 +77,13 @@ export function sarifLog(result: AnalysisResult, options: SarifOptions): object 
         description: { text: 'The repository root.' },
       },
     },
-    ...(kept.length < unique.length ? { invocations: [truncationNotice(unique.length - kept.length)] } : {}),
+    ...(kept.length < unique.length
+      ? { invocations: [truncationNotice(unique.length - kept.length, max)] }
+      : {}),
     results: kept.map((finding, i) =>
       sarifResult(finding, options, ruleIndex.get(finding.rule), fingerprints[i]!),
     ),
+    ...(result.suppressed.length ? { properties: { suppressedFindings: result.suppressed.length } } : {}),
   };
   return { $schema: SARIF_SCHEMA_URI, version: '2.1.0', runs: [run] };
 }
@@ -214,18 +223,11 @@ export function capResults(findings: Finding[], max: number): Finding[] {
   return findings.filter((finding) => keep.has(finding));
 }
 
-function truncationNotice(omitted: number): object {
-  return {
-    executionSuccessful: true,
-    toolExecutionNotifications: [
-      {
-        level: 'warning',
-        message: {
-          text: `${omitted} less severe result(s) omitted: GitHub code scanning rejects runs with more than ${MAX_RESULTS} results.`,
-        },
-      },
-    ],
-  };
+function truncationNotice(omitted: number, max: number): object {
+  const text =
+    `${omitted} result(s) left out, the least severe: ` +
+    `GitHub code scanning rejects runs with more than ${max} results.`;
+  return { executionSuccessful: true, toolExecutionNotifications: [{ level: 'warning', message: { text } }] };
 }
 
 function resultProperties(finding: Finding): Record<string, string> | undefined {

@@ -12,9 +12,11 @@ import {
   oneOf,
   parseFailOn,
   parseHostList,
+  parseList,
   parseNamespace,
   parsePlatformSetting,
   parsePositiveInteger,
+  parseRuleList,
   parseSeconds,
   parseSize,
   type FailOn,
@@ -44,6 +46,8 @@ Options:
   --default-namespace NAME    namespace of objects that name none (default: default)
   --max-file-size SIZE        skip (and report) larger files, e.g. 10MB (default: 10MB)
   --offline                   no registry traffic: check only what the files say
+  --ignore-rules IDS          comma-separated rule IDs never reported (see docs/rules.md)
+  --ignore-images GLOBS       comma-separated globs on images as written whose findings are suppressed
   --default-platform PLATFORM node platform when a pod names none (default: linux/amd64)
   --docker-config FILE        Docker config the check may use to look (default: $DOCKER_CONFIG/config.json,
                               else ~/.docker/config.json); never decides what the kubelet gets
@@ -82,6 +86,8 @@ function parseCli(argv: string[], io: CliIo): CliSettings | 'help' | 'version' {
         'default-namespace': { type: 'string', default: DEFAULTS.defaultNamespace },
         'max-file-size': { type: 'string' },
         offline: { type: 'boolean', default: false },
+        'ignore-rules': { type: 'string', default: '' },
+        'ignore-images': { type: 'string', default: '' },
         'default-platform': { type: 'string', default: DEFAULTS.defaultPlatform },
         'docker-config': { type: 'string' },
         'insecure-registry': { type: 'string', multiple: true, default: [] },
@@ -126,6 +132,10 @@ function parseCli(argv: string[], io: CliIo): CliSettings | 'help' | 'version' {
       paths: positionals,
       offline: values.offline,
       registry,
+      suppressions: {
+        ignoreRules: parseRuleList('--ignore-rules', values['ignore-rules']),
+        ignoreImages: parseList(values['ignore-images']),
+      },
       defaultNamespace: parseNamespace('--default-namespace', values['default-namespace']),
       maxFileSize:
         values['max-file-size'] === undefined

@@ -322,3 +322,62 @@ describe('--format sarif', () => {
     });
   });
 });
+
+describe('suppressions', () => {
+  it('an inline comment on the image line or the line above silences the named rule', async () => {
+    await writeFile(
+      path.join(workDir, 'suppressed.yaml'),
+      [
+        'apiVersion: v1',
+        'kind: Pod',
+        'metadata: {name: s}',
+        'spec:',
+        '  containers:',
+        '    - name: a',
+        '      # imagepull-preflight: ignore[invalid-reference] generated later',
+        '      image: Bad/One:1',
+        '    - name: b',
+        '      image: Bad/Two:1 # imagepull-preflight: ignore',
+        '    - name: c',
+        '      # imagepull-preflight: ignore[mutable-tag] wrong rule: still reported',
+        '      image: Bad/Three:1',
+      ].join('\n'),
+    );
+    const report = JSON.parse(
+      (await cli('--offline', '--format', 'json', '--fail-on', 'never', 'suppressed.yaml')).stdout,
+    ) as JsonReport;
+    expect(report.findings.map((f) => [f.rule, f.line])).toEqual([['invalid-reference', 13]]);
+    const { stdout } = await cli('--offline', 'suppressed.yaml');
+    expect(stdout).toContain('1 error(s), 0 warning(s), 0 notice(s); 3 image reference(s) in 1 file(s); 2 suppressed');
+  });
+
+  it('--ignore-rules and --ignore-images', async () => {
+    const rules = await cli(
+      '--offline',
+      '--format',
+      'json',
+      '--ignore-rules',
+      'invalid-reference,pull-policy-never',
+      'manifests/invalid-refs.yaml',
+    );
+    expect(rules.code).toBe(0);
+    expect((JSON.parse(rules.stdout) as JsonReport).findings).toEqual([]);
+    const images = await cli(
+      '--offline',
+      '--format',
+      'json',
+      '--fail-on',
+      'never',
+      '--ignore-images',
+      'Acme/*,nginx::*',
+      'manifests/invalid-refs.yaml',
+    );
+    expect((JSON.parse(images.stdout) as JsonReport).findings.map((f) => f.image)).toEqual([
+      '',
+      'acme/preloaded:1',
+    ]);
+    expect((await cli('--offline', '--ignore-rules', 'no-such-rule', 'x')).stderr).toBe(
+      'imagepull-preflight: --ignore-rules names an unknown rule "no-such-rule"; the rules are listed in docs/rules.md\n',
+    );
+  });
+});

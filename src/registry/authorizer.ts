@@ -63,7 +63,7 @@ export async function pingRegistry(
   let lastFailure = '';
   for (const origin of policy.origins) {
     const insecureTls = policy.insecureTls && origin.startsWith('https:');
-    const response = await transport.request('ping', `${origin}/v2/`, { insecureTls, noRetryOn429: true });
+    const response = await transport.request('ping', `${origin}/v2/`, { insecureTls });
     if (isFailure(response)) {
       lastFailure = response.failure;
       if (response.failure.includes('link-local')) return { kind: 'refused', reason: response.failure };
@@ -155,7 +155,7 @@ export class RegistrySession {
     for (const scope of scopes) url.searchParams.append('scope', scope);
     const headers: Record<string, string> = {};
     if (this.credential) headers.authorization = basicHeader(this.credential);
-    const response = await this.transport.request('token', url.href, { headers, noRetryOn429: true });
+    const response = await this.transport.request('token', url.href, { headers });
     if (isFailure(response)) {
       return response.failure.includes('link-local')
         ? { kind: 'refused', reason: response.failure }

@@ -164,7 +164,7 @@ export class RegistryClient {
     const base = `${auth.ping.origin}/v2/${probe.repository}`;
     const headers: Record<string, string> = { accept: MANIFEST_ACCEPT };
     if (auth.header) headers.authorization = auth.header;
-    const request = { headers, insecureTls: auth.ping.insecureTls, noRetryOn429: true };
+    const request = { headers, insecureTls: auth.ping.insecureTls };
     const url = `${base}/manifests/${probe.reference}`;
     // Docker Hub counts a manifest GET as a pull; a HEAD is free. Elsewhere one GET says everything.
     const hub = probe.domain === DOCKER_HUB;

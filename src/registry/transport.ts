@@ -51,8 +51,6 @@ export interface RequestOptions {
   body?: string;
   /** Skip TLS verification: only for registries the user listed as insecure. */
   insecureTls?: boolean;
-  /** Do not retry 429 (the caller reports it). */
-  noRetryOn429?: boolean;
 }
 
 const RETRY_STATUSES = new Set([500, 502, 503, 504, 429]);
@@ -133,7 +131,7 @@ export class Transport {
       last = await this.followRedirects(url, options);
       const retryable = isFailure(last)
         ? !last.failure.includes('link-local') && !last.failure.includes('larger than')
-        : RETRY_STATUSES.has(last.status) && !(last.status === 429 && options.noRetryOn429);
+        : RETRY_STATUSES.has(last.status);
       if (!retryable || attempt === this.options.retries) break;
       const wait = this.backoff(attempt, isFailure(last) ? undefined : last.headers['retry-after']);
       if (wait === undefined) break;

@@ -21,7 +21,8 @@ export function textReport(result: AnalysisResult, colour: boolean): string {
   const checked = result.images.length;
   lines.push(
     `${count('error')} error(s), ${count('warning')} warning(s), ${count('notice')} notice(s); ` +
-      `${checked} image reference(s) in ${new Set(result.images.flatMap((i) => i.locations.map((l) => l.file))).size} file(s)`,
+      `${checked} image reference(s) in ${new Set(result.images.flatMap((i) => i.locations.map((l) => l.file))).size} file(s)` +
+      (result.suppressed.length ? `; ${result.suppressed.length} suppressed` : ''),
   );
   return `${lines.join('\n')}\n`;
 }

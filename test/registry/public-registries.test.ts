@@ -104,7 +104,24 @@ describe('Docker Hub', () => {
     expect(await client.probe(hub('library/nginx', '1.25.30'))).toEqual({ kind: 'manifest-unknown' });
   });
 
-  it('reports the pull limit with Retry-After and the quota headers, without retrying 429', async () => {
+  it('waits out a short Retry-After and retries once', async () => {
+    dockerHubAuth('repository:library/alpine:pull');
+    const waits: number[] = [];
+    const patient = new RegistryClient({
+      transport: { dispatcher: agent, retries: 1, sleep: async (ms) => void waits.push(ms) },
+    });
+    const registry = agent.get('https://registry-1.docker.io');
+    registry
+      .intercept({ path: '/v2/library/alpine/manifests/3', method: 'HEAD' })
+      .reply(429, '', { headers: { 'retry-after': '2' } });
+    registry
+      .intercept({ path: '/v2/library/alpine/manifests/3', method: 'HEAD' })
+      .reply(200, '', { headers: { 'docker-content-digest': DIGEST, 'content-type': DOCKER_MANIFEST } });
+    expect(await patient.probe(hub('library/alpine', '3'))).toMatchObject({ kind: 'exists' });
+    expect(waits).toEqual([2000]);
+  });
+
+  it('reports the pull limit with Retry-After and the quota headers, not waiting hours', async () => {
     dockerHubAuth('repository:library/redis:pull');
     agent
       .get('https://registry-1.docker.io')

@@ -348,7 +348,9 @@ describe('suppressions', () => {
     ) as JsonReport;
     expect(report.findings.map((f) => [f.rule, f.line])).toEqual([['invalid-reference', 13]]);
     const { stdout } = await cli('--offline', 'suppressed.yaml');
-    expect(stdout).toContain('1 error(s), 0 warning(s), 0 notice(s); 3 image reference(s) in 1 file(s); 2 suppressed');
+    expect(stdout).toContain(
+      '1 error(s), 0 warning(s), 0 notice(s); 3 image reference(s) in 1 file(s); 2 suppressed',
+    );
   });
 
   it('--ignore-rules and --ignore-images', async () => {

@@ -19,6 +19,8 @@ export interface HttpResponse {
 
 export interface NetworkFailure {
   failure: string;
+  /** Worth another attempt (a reset, a timeout), as opposed to a certain answer (TLS, DNS, a guard). */
+  transient?: boolean;
 }
 
 export interface TransportOptions {
@@ -129,9 +131,7 @@ export class Transport {
     let last: HttpResponse | NetworkFailure = { failure: 'no attempt made' };
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
       last = await this.followRedirects(url, options);
-      const retryable = isFailure(last)
-        ? !last.failure.includes('link-local') && !last.failure.includes('larger than')
-        : RETRY_STATUSES.has(last.status);
+      const retryable = isFailure(last) ? last.transient === true : RETRY_STATUSES.has(last.status);
       if (!retryable || attempt === this.options.retries) break;
       const wait = this.backoff(attempt, isFailure(last) ? undefined : last.headers['retry-after']);
       if (wait === undefined) break;
@@ -209,7 +209,7 @@ export class Transport {
         return { failure: `response body larger than ${this.options.maxBodyBytes} bytes` };
       return { status: response.statusCode, headers, body, url };
     } catch (error) {
-      return { failure: describeNetworkError(error, target) };
+      return describeNetworkError(error, target);
     }
   }
 
@@ -237,28 +237,32 @@ async function readBounded(
 }
 
 /** Plain-English reasons, naming the cause the kubelet would also hit (DNS, refused, TLS, timeout). */
-export function describeNetworkError(error: unknown, target: URL): string {
+export function describeNetworkError(error: unknown, target: URL): NetworkFailure {
   const err = error as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
   const cause = err?.cause ?? err;
   const code = cause?.code ?? err?.code ?? '';
+  const message = cause?.message ?? '';
   const host = target.host;
-  if (cause?.code === 'EFORBIDDENADDRESS') return cause.message;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
-    return `DNS lookup of ${target.hostname} failed (${code})`;
-  if (code === 'ECONNREFUSED') return `connection to ${host} refused`;
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `connection to ${host} was reset`;
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return `connecting to ${host} timed out`;
+  const certain = (failure: string): NetworkFailure => ({ failure, transient: false });
+  const transient = (failure: string): NetworkFailure => ({ failure, transient: true });
+  if (cause?.code === 'EFORBIDDENADDRESS') return certain(cause.message);
+  if (code === 'ENOTFOUND') return certain(`DNS lookup of ${target.hostname} failed (${code})`);
+  if (code === 'EAI_AGAIN') return transient(`DNS lookup of ${target.hostname} failed (${code})`);
+  if (code === 'ECONNREFUSED') return transient(`connection to ${host} refused`);
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
+    return transient(`connection to ${host} was reset`);
+  }
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return transient(`connecting to ${host} timed out`);
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || err?.name === 'TimeoutError') {
-    return `${host} did not answer in time`;
+    return transient(`${host} did not answer in time`);
   }
-  if (code === 'EPROTO' || /wrong version number|packet length too long/i.test(cause?.message ?? '')) {
-    return `TLS to ${host} failed: the server does not speak HTTPS`;
+  if (code === 'EPROTO' || /wrong version number|packet length too long/i.test(message)) {
+    return certain(`TLS to ${host} failed: the server does not speak HTTPS`);
   }
-  if (
-    /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code) ||
-    /certificate|ssl|tls/i.test(cause?.message ?? '')
-  ) {
-    return `TLS to ${host} failed: ${cause?.message ?? code}`;
+  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code) || /certificate|ssl|tls/i.test(message)) {
+    return certain(`TLS to ${host} failed: ${message || code}`);
   }
-  return `request to ${host} failed: ${cause?.message || err?.message || String(error)}${code ? ` (${code})` : ''}`;
+  return transient(
+    `request to ${host} failed: ${message || err?.message || String(error)}${code ? ` (${code})` : ''}`,
+  );
 }

@@ -58,8 +58,10 @@ export interface RegistryActivity {
   requests: Record<string, number>;
 }
 
+/** What a scan concluded. Deliberately not the ManifestSet: that holds the pull secrets' passwords. */
 export interface ScanResult extends AnalysisResult {
-  manifests: ManifestSet;
+  /** Files read, relative to the working directory. */
+  files: string[];
   /** Absent when offline. */
   registry?: RegistryActivity;
   /** Problems with the CI's own credentials (never containing them). */
@@ -80,7 +82,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     : everything;
   const suppressions = options.suppressions ?? NO_SUPPRESSIONS;
   if (options.offline)
-    return { ...(await analyze(manifests, undefined, suppressions)), manifests, warnings: [] };
+    return { ...(await analyze(manifests, undefined, suppressions)), files: everything.files, warnings: [] };
 
   const settings = options.registry;
   const ca = settings.caFile ? await readCa(path.resolve(options.cwd, settings.caFile)) : undefined;
@@ -113,7 +115,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     const result = await analyze(manifests, checker, suppressions);
     return {
       ...result,
-      manifests,
+      files: everything.files,
       warnings,
       registry: {
         contacted: [...client.contacted].sort(),

@@ -153,6 +153,13 @@ export class PullChecker {
           }),
         );
       }
+    } else if (outcome.imagePlatformUnknown) {
+      verdict.status = 'unverified';
+      findings.push(
+        imageFinding('registry-error', image, {
+          message: `${reference.familiar} exists, but its architecture could not be read (${outcome.imagePlatformUnknown}); whether it runs on ${this.wantedPlatforms(image).map(formatPlatform).join(', ')} was not verified.`,
+        }),
+      );
     } else if (outcome.imagePlatform) {
       const wanted = this.wantedPlatforms(image);
       const built = normalizePlatform(outcome.imagePlatform);
@@ -219,20 +226,27 @@ export class PullChecker {
         fix: `Correct the image name, or push ${name} before merging.`,
       });
     }
+    // A tag list that could not be read is not evidence: the manifest is missing all the same, but
+    // neither the tags nor the repository's existence are known.
+    const unknown =
+      'failure' in listing
+        ? ` (the tag list could not be read: ${listing.failure}; whether the repository exists is unknown)`
+        : '';
     const tags = 'tags' in listing ? listing.tags : [];
     if (reference.digest) {
       return imageFinding('digest-not-found', image, {
-        message: `${name}@${reference.digest} does not exist: the pull fails with ErrImagePull "manifest unknown", then ImagePullBackOff.`,
+        message: `${name}@${reference.digest} does not exist: the pull fails with ErrImagePull "manifest unknown", then ImagePullBackOff.${unknown}`,
         fix: `Pin a digest that exists in ${name}${tags.length ? ` (tags there include ${tags.slice(0, 3).join(', ')})` : ''}.`,
       });
     }
     const wanted = reference.tag ?? 'latest';
     const closest = closestTags(wanted, tags);
+    const listed = 'tags' in listing && tags.length === 0 ? ' (the repository lists no tags)' : '';
     return imageFinding('tag-not-found', image, {
-      message: `Tag "${wanted}" does not exist in ${name}: the pull fails with ErrImagePull "manifest unknown", then ImagePullBackOff.`,
+      message: `Tag "${wanted}" does not exist in ${name}: the pull fails with ErrImagePull "manifest unknown", then ImagePullBackOff.${unknown}`,
       fix: closest.length
         ? `Use an existing tag: ${closest.map((tag) => `${reference.familiar.replace(/:[^:/@]+$/, '')}:${tag}`).join(', ')}.`
-        : `Push ${name}:${wanted} before merging${tags.length ? '' : ' (the repository lists no tags)'}.`,
+        : `Check the image name, or push ${name}:${wanted} before merging${listed}.`,
     });
   }
 

@@ -48,14 +48,14 @@ export class YamlStructureError extends Error {
 export interface YamlLimits {
   maxDepth: number;
   maxAliases: number;
-  /** Upper bound on nodes a document would have with every alias expanded. */
-  maxExpandedNodes: number;
+  /** Upper bound on the nodes aliases add to a file when expanded (what a walk of it would visit). */
+  maxAliasExpansion: number;
 }
 
 export const DEFAULT_YAML_LIMITS: YamlLimits = {
   maxDepth: 100,
   maxAliases: 1_000,
-  maxExpandedNodes: 1_000_000,
+  maxAliasExpansion: 200_000,
 };
 
 /** Parses every document of `source`. Throws js-yaml's YAMLException or a YamlStructureError. */
@@ -68,6 +68,8 @@ class TreeBuilder {
   private index = 0;
   private anchors = new Map<string, YamlNode>();
   private aliasCount = 0;
+  private aliasExpansion = 0;
+  private aliasTargets: YamlNode[] = [];
   private sizes = new Map<YamlNode, number>();
 
   constructor(
@@ -81,14 +83,15 @@ class TreeBuilder {
     while (this.index < this.events.length) {
       const event = this.events[this.index++]!;
       if (event.type !== EVENT_ID.DOCUMENT) continue;
+      // Anchors are per document; the alias and expansion budgets are per file, or many documents
+      // each just under the limit would add up to the same bomb.
       this.anchors = new Map();
-      this.aliasCount = 0;
       let root: YamlNode | undefined;
       while (this.index < this.events.length && this.events[this.index]!.type !== EVENT_ID.POP) {
         root = this.node();
       }
       this.index++; // the document's POP
-      if (root) this.checkExpansion(root);
+      this.checkExpansion();
       documents.push({ root });
     }
     return documents;
@@ -123,10 +126,11 @@ class TreeBuilder {
         if (!target) throw new YamlStructureError(`unknown anchor "${name}" referenced`, event.anchorStart);
         if (++this.aliasCount > this.limits.maxAliases) {
           throw new YamlStructureError(
-            `document contains more than ${this.limits.maxAliases} aliases`,
+            `file contains more than ${this.limits.maxAliases} aliases`,
             event.anchorStart,
           );
         }
+        this.aliasTargets.push(target);
         return target;
       }
       default:
@@ -174,12 +178,15 @@ class TreeBuilder {
     map.entries.push({ key, value });
   }
 
-  /** Refuses documents whose alias expansion would be huge (a "billion laughs"), as go-yaml does. */
-  private checkExpansion(root: YamlNode): void {
-    if (this.aliasCount === 0) return;
-    if (this.expandedSize(root) > this.limits.maxExpandedNodes) {
-      throw new YamlStructureError('document contains excessive aliasing', 0);
+  /** Refuses files whose aliases would expand to a huge tree (a "billion laughs"), as go-yaml does. */
+  private checkExpansion(): void {
+    for (const target of this.aliasTargets) {
+      this.aliasExpansion += this.expandedSize(target);
+      if (this.aliasExpansion > this.limits.maxAliasExpansion) {
+        throw new YamlStructureError('document contains excessive aliasing', 0);
+      }
     }
+    this.aliasTargets = [];
   }
 
   private expandedSize(node: YamlNode): number {

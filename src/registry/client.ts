@@ -207,7 +207,8 @@ export class RegistryClient {
       };
     } else if (wantsBody && isImageManifest(mediaType)) {
       const platform = await this.imagePlatform(base, configDigest(body), request);
-      if (platform) exists.imagePlatform = platform;
+      if ('failure' in platform) exists.imagePlatformUnknown = platform.failure;
+      else exists.imagePlatform = platform;
     }
     return exists;
   }
@@ -216,14 +217,17 @@ export class RegistryClient {
     base: string,
     digest: string | undefined,
     request: object,
-  ): Promise<Platform | undefined> {
-    if (!digest) return undefined;
+  ): Promise<Platform | NetworkFailure> {
+    if (!digest) return { failure: 'the manifest names no config blob' };
     const response = await this.transport.request('blob', `${base}/blobs/${digest}`, {
       ...request,
       method: 'GET',
     });
-    if (isFailure(response) || response.status !== 200) return undefined;
-    return configPlatform(parseJson(response.body));
+    if (isFailure(response)) return response;
+    if (response.status !== 200) return { failure: `the config blob answered ${response.status}` };
+    return (
+      configPlatform(parseJson(response.body)) ?? { failure: 'the config blob names no os/architecture' }
+    );
   }
 
   private errorOutcome(
@@ -237,6 +241,16 @@ export class RegistryClient {
       case 404:
         return code === 'NAME_UNKNOWN' ? { kind: 'name-unknown' } : { kind: 'manifest-unknown' };
       case 401:
+        // A 401 that offered no challenge we can answer says nothing about the credentials, which
+        // were never sent: the registry is misbehaving.
+        if (!ping.challenge) {
+          const offered = response.headers['www-authenticate'];
+          return {
+            kind: 'server-error',
+            status: 401,
+            reason: `401 without a usable WWW-Authenticate challenge (${offered ? `got "${offered.slice(0, 80)}"` : 'none'})`,
+          };
+        }
         return {
           kind: 'unauthorized',
           withCredential: probe.credential !== undefined,

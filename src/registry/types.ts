@@ -51,6 +51,8 @@ export type ProbeOutcome =
       index?: { available: Platform[]; matches: PlatformMatch[] };
       /** For a single-platform manifest whose config was read: the platform it is built for. */
       imagePlatform?: Platform;
+      /** Why the config could not be read when it was asked for: the platform check was not done. */
+      imagePlatformUnknown?: string;
     }
   /** 404 MANIFEST_UNKNOWN (tag or digest absent from an existing repository). */
   | { kind: 'manifest-unknown' }

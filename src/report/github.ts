@@ -64,7 +64,9 @@ export async function publish(result: ScanResult, options: PublishOptions): Prom
     }
   }
   if (!annotated) annotate(result.findings);
-  await core.summary.addRaw(summary, true).write();
+  // Outside a runner (a local `act`-less run) there is no summary file to write.
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(summary, true).write();
+  else core.info(summary);
 
   const pr = github.context.payload.pull_request as { number?: number } | undefined;
   if (options.comment && octokit && pr?.number && repository?.length === 2) {

@@ -307,3 +307,27 @@ describe('address guard', () => {
     expect(realmRefusal('https://auth.example/token', false)).toBeUndefined();
   });
 });
+
+describe('address guard: every spelling of a metadata address', () => {
+  it.each([
+    '[::ffff:169.254.169.254]',
+    '::ffff:a9fe:a9fe',
+    '0:0:0:0:0:ffff:a9fe:a9fe',
+    '::a9fe:a9fe',
+    '64:ff9b::a9fe:a9fe',
+    'fd00:ec2:0:0:0:0:0:254',
+    'FD00:EC2::254',
+    'fe80::abcd',
+    'febf::1',
+  ])('%s is forbidden', (address) => {
+    expect(isForbiddenAddress(address)).toBe(true);
+  });
+
+  it.each(['::1', '::ffff:7f00:1', '2001:db8::1', 'fd00:ec2::255', 'fec0::1'])('%s is not', (address) => {
+    expect(isForbiddenAddress(address)).toBe(false);
+  });
+
+  it('the URL parser’s hex spelling of a mapped metadata address is refused as a realm', () => {
+    expect(realmRefusal('http://[::ffff:169.254.169.254]/token', true)).toContain('link-local/metadata');
+  });
+});

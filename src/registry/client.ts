@@ -63,6 +63,7 @@ export class RegistryClient {
   private readonly pings = new Map<string, Promise<PingResult | AuthFailure>>();
   private readonly sessions = new Map<string, RegistrySession>();
   private readonly probes = new Map<string, Promise<ProbeOutcome>>();
+  private readonly tagListings = new Map<string, Promise<TagListing>>();
   private readonly global: Limiter;
   private readonly perRegistry = new Map<string, Limiter>();
   private readonly insecure: Set<string>;
@@ -282,12 +283,27 @@ export class RegistryClient {
     if (limit !== undefined && remaining !== undefined) this.rateLimits.set(domain, { limit, remaining });
   }
 
-  /** Every tag of a repository, following `Link` pagination up to a bound. */
-  async listTags(
+  /** Every tag of a repository, following `Link` pagination up to a bound; once per repository and credential. */
+  listTags(
     domain: string,
     apiHost: string,
     repository: string,
     credential?: BasicCredential,
+  ): Promise<TagListing> {
+    const key = `${apiHost} ${repository} ${credentialKey(credential)}`;
+    let listing = this.tagListings.get(key);
+    if (!listing) {
+      listing = this.fetchTags(domain, apiHost, repository, credential);
+      this.tagListings.set(key, listing);
+    }
+    return listing;
+  }
+
+  private fetchTags(
+    domain: string,
+    apiHost: string,
+    repository: string,
+    credential: BasicCredential | undefined,
   ): Promise<TagListing> {
     return this.limited(apiHost, async () => {
       const session = this.session(apiHost, credential);

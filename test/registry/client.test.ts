@@ -223,3 +223,13 @@ describe('network failures are never "missing"', () => {
     expect(outcome).toEqual({ kind: 'unreachable', reason: 'connection to 127.0.0.1:9 refused' });
   });
 });
+
+describe('tag lists', () => {
+  it('are read once per repository and credential, however many tags are missing', async () => {
+    const c = client();
+    await Promise.all(
+      ['9.9.1', '9.9.2', '9.9.3'].map(() => c.listTags(lab.open.host, lab.open.host, 'app')),
+    );
+    expect(c.requestCounts().tags).toBe(1);
+  });
+});

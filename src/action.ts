@@ -97,6 +97,11 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionSettings
       ),
       maxFileSize: parseSize('input "max-file-size"', input('max-file-size', '10MB')),
       offline: booleanInput('offline', false),
+      render: {
+        maxRoots: parsePositiveInteger('input "max-render-roots"', input('max-render-roots', '20'), 1000),
+        kustomizeRemote: booleanInput('kustomize-remote', false),
+        helmValues: parseList(input('helm-values', '')),
+      },
       registry,
       suppressions: {
         ignoreRules: parseRuleList('input "ignore-rules"', input('ignore-rules', '')),

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { atLeast, type Finding } from './findings.js';
 import { InputError } from './manifests/files.js';
+import { DEFAULT_RENDER_SETTINGS } from './render/index.js';
 import { jsonReport } from './report/json.js';
 import { sarifReport } from './report/sarif.js';
 import { textReport } from './report/text.js';
@@ -59,6 +60,10 @@ Options:
   --per-registry-concurrency N
                               requests in flight per registry (default: 6)
   --timeout SECONDS           per-request timeout (default: 15)
+  --max-render-roots N        kustomize roots and Helm charts rendered at most (default: 20)
+  --kustomize-remote          let kustomize fetch remote bases (network); otherwise they are reported
+  --helm-values GLOBS         comma-separated values-file globs relative to each chart, each rendered
+                              on its own (default: the chart's values.yaml)
   -h, --help                  show this help
   -v, --version               show the version
 
@@ -96,6 +101,9 @@ function parseCli(argv: string[], io: CliIo): CliSettings | 'help' | 'version' {
         concurrency: { type: 'string', default: String(DEFAULTS.concurrency) },
         'per-registry-concurrency': { type: 'string', default: String(DEFAULTS.perRegistryConcurrency) },
         timeout: { type: 'string', default: String(DEFAULTS.timeoutSeconds) },
+        'max-render-roots': { type: 'string', default: String(DEFAULT_RENDER_SETTINGS.maxRoots) },
+        'kustomize-remote': { type: 'boolean', default: false },
+        'helm-values': { type: 'string', default: '' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -137,6 +145,11 @@ function parseCli(argv: string[], io: CliIo): CliSettings | 'help' | 'version' {
         ignoreImages: parseList(values['ignore-images']),
       },
       defaultNamespace: parseNamespace('--default-namespace', values['default-namespace']),
+      render: {
+        maxRoots: parsePositiveInteger('--max-render-roots', values['max-render-roots'], 1000),
+        kustomizeRemote: values['kustomize-remote'],
+        helmValues: parseList(values['helm-values']),
+      },
       maxFileSize:
         values['max-file-size'] === undefined
           ? DEFAULTS.maxFileSize

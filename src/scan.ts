@@ -8,6 +8,13 @@ import { NO_SUPPRESSIONS, type SuppressionSettings } from './analysis/suppress.j
 import { loadCiCredentials, type CiCredentialOptions } from './credentials/ci-credentials.js';
 import { discoverManifestFiles, InputError, readManifests } from './manifests/files.js';
 import type { ManifestSet } from './manifests/types.js';
+import { attributeRenderedFindings } from './render/findings.js';
+import {
+  DEFAULT_RENDER_SETTINGS,
+  renderManifests,
+  type RenderSettings,
+  type RenderSummary,
+} from './render/index.js';
 import { RegistryClient } from './registry/client.js';
 import type { Platform, RateLimitInfo } from './registry/types.js';
 
@@ -23,6 +30,8 @@ export interface ScanOptions {
   /** Report only on workloads in these files (cwd-relative) and those using secrets they define. */
   changedFiles?: string[];
   suppressions?: SuppressionSettings;
+  /** Kustomize and Helm rendering; DEFAULT_RENDER_SETTINGS when absent. */
+  render?: Partial<RenderSettings>;
 }
 
 export interface RegistrySettings {
@@ -64,25 +73,44 @@ export interface ScanResult extends AnalysisResult {
   files: string[];
   /** Absent when offline. */
   registry?: RegistryActivity;
-  /** Problems with the CI's own credentials (never containing them). */
+  /** Problems with the CI's own credentials (never containing them), and roots left out of rendering. */
   warnings: string[];
+  /** The kustomize roots and Helm charts rendered and checked. */
+  rendered: RenderSummary;
 }
 
 /** changes → manifests → reference → credentials → registry → analysis: one pass. */
 export async function scan(options: ScanOptions): Promise<ScanResult> {
   const files = await discoverManifestFiles(options.paths, options.cwd);
-  const everything = await readManifests(files, {
+  // Files of kustomizations and charts are checked as their roots render them, never raw.
+  const render = await renderManifests({
     cwd: options.cwd,
-    maxFileSize: options.maxFileSize,
+    paths: options.paths,
+    files,
     defaultNamespace: options.defaultNamespace,
+    settings: { ...DEFAULT_RENDER_SETTINGS, ...options.render },
+    ...(options.changedFiles ? { changedFiles: options.changedFiles } : {}),
   });
+  const everything = await readManifests(
+    files.filter((file) => !render.owned.has(file)),
+    { cwd: options.cwd, maxFileSize: options.maxFileSize, defaultNamespace: options.defaultNamespace },
+  );
   maskPullSecrets(everything, options.registry.mask);
-  const manifests = options.changedFiles
-    ? restrictToChanged(everything, new Set(options.changedFiles))
-    : everything;
+  maskPullSecrets(render.manifests, options.registry.mask);
+  // Only roots a change touches were rendered (scan: changed): all of their output is in scope.
+  const manifests = withRendered(
+    options.changedFiles ? restrictToChanged(everything, new Set(options.changedFiles)) : everything,
+    render.manifests,
+  );
   const suppressions = options.suppressions ?? NO_SUPPRESSIONS;
+  const finish = (result: AnalysisResult) => ({
+    ...result,
+    findings: attributeRenderedFindings(result.findings, manifests.images),
+    files: [...everything.files, ...render.manifests.files].sort(),
+    rendered: render.summary,
+  });
   if (options.offline)
-    return { ...(await analyze(manifests, undefined, suppressions)), files: everything.files, warnings: [] };
+    return { ...finish(await analyze(manifests, undefined, suppressions)), warnings: [...render.warnings] };
 
   const settings = options.registry;
   const ca = settings.caFile ? await readCa(path.resolve(options.cwd, settings.caFile)) : undefined;
@@ -97,7 +125,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     concurrency: settings.concurrency,
     perRegistryConcurrency: settings.perRegistryConcurrency,
   });
-  const warnings: string[] = [];
+  const warnings: string[] = [...render.warnings];
   let ciCredentials: CredentialLookup | undefined;
   if (settings.ciCredentials) {
     const loaded = await loadCiCredentials({ ...settings.ciCredentials, mask: settings.mask });
@@ -114,8 +142,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     });
     const result = await analyze(manifests, checker, suppressions);
     return {
-      ...result,
-      files: everything.files,
+      ...finish(result),
       warnings,
       registry: {
         contacted: [...client.contacted].sort(),
@@ -148,6 +175,18 @@ function safeLookup(source: CredentialLookup, warnings: string[]): CredentialLoo
         return undefined;
       }
     },
+  };
+}
+
+/** Raw files and rendered output together: rendered Secrets and ServiceAccounts serve every pod. */
+function withRendered(raw: ManifestSet, rendered: ManifestSet): ManifestSet {
+  return {
+    images: [...raw.images, ...rendered.images],
+    suppressions: [...raw.suppressions, ...rendered.suppressions],
+    serviceAccounts: [...raw.serviceAccounts, ...rendered.serviceAccounts],
+    pullSecrets: [...raw.pullSecrets, ...rendered.pullSecrets],
+    problems: [...raw.problems, ...rendered.problems],
+    files: [...raw.files, ...rendered.files],
   };
 }
 

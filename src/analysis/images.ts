@@ -1,5 +1,5 @@
 import type { ResourceRef, SourceLocation } from '../findings.js';
-import type { ContainerImage } from '../manifests/types.js';
+import type { ContainerImage, RenderMapping } from '../manifests/types.js';
 
 /**
  * What a scan concluded about an image at one place it is used. `unchecked`: offline or pull policy
@@ -23,6 +23,9 @@ export interface ImageLocation extends SourceLocation {
   resource: ResourceRef;
   container: string;
   status: ImageStatus;
+  /** For rendered output (kustomize, helm): how this source line was found, and the roots rendering it. */
+  mapping?: RenderMapping;
+  renderedBy?: string[];
 }
 
 export interface ImageReport {
@@ -58,7 +61,7 @@ export function summarizeImages(verdicts: ImageVerdict[]): ImageReport[] {
       report.status = verdict.status;
     if (verdict.digest && !report.digest) report.digest = verdict.digest;
     const { file, line, column, endLine, endColumn } = image;
-    report.locations.push({
+    const location: ImageLocation = {
       file,
       line,
       column,
@@ -67,7 +70,32 @@ export function summarizeImages(verdicts: ImageVerdict[]): ImageReport[] {
       resource: image.pod.resource,
       container: image.container,
       status: verdict.status,
-    });
+    };
+    if (image.rendered) {
+      // Several roots rendering the same container at the same source line: one location naming them all.
+      const same = report.locations.find((l) => l.renderedBy && sameLocation(l, location));
+      if (same) {
+        if (!same.renderedBy!.includes(image.rendered.root)) same.renderedBy!.push(image.rendered.root);
+        if (STATUS_RANK.indexOf(verdict.status) < STATUS_RANK.indexOf(same.status))
+          same.status = verdict.status;
+        continue;
+      }
+      location.mapping = image.rendered.mapping;
+      location.renderedBy = [image.rendered.root];
+    }
+    report.locations.push(location);
   }
   return [...byReference.values()];
+}
+
+function sameLocation(a: ImageLocation, b: ImageLocation): boolean {
+  return (
+    a.file === b.file &&
+    a.line === b.line &&
+    a.column === b.column &&
+    a.container === b.container &&
+    a.resource.kind === b.resource.kind &&
+    a.resource.namespace === b.resource.namespace &&
+    a.resource.name === b.resource.name
+  );
 }

@@ -10,6 +10,11 @@ const PROBLEM_RULES: Record<ManifestProblem['kind'], RuleId> = {
   'not-text': 'manifest-skipped',
   template: 'template-not-rendered',
   'secret-invalid': 'pull-secret-invalid',
+  'kustomize-render-error': 'kustomize-render-error',
+  'helm-render-error': 'helm-render-error',
+  'kustomize-image-unused': 'kustomize-image-unused',
+  'kustomize-remote-base': 'kustomize-remote-base',
+  'render-tool-missing': 'render-tool-missing',
 };
 
 /** Nothing read is lost: every file-level problem becomes a finding where it happened. */

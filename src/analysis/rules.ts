@@ -107,6 +107,20 @@ const RULE_LIST = [
     clusterShows: 'kubectl apply fails: error converting YAML to JSON',
     fix: 'Fix the YAML at the position shown.',
   },
+  {
+    id: 'kustomize-render-error',
+    severity: 'error',
+    title: 'Kustomization does not build',
+    clusterShows: 'kubectl apply -k fails with the same error; nothing from this overlay is applied',
+    fix: 'Fix the kustomization so that kubectl kustomize builds it (the finding quotes kustomize’s error).',
+  },
+  {
+    id: 'helm-render-error',
+    severity: 'error',
+    title: 'Helm chart does not render',
+    clusterShows: 'helm install / upgrade fails with the same error; nothing from this release is applied',
+    fix: 'Fix the chart or its values so that helm template renders it (the finding quotes helm’s error).',
+  },
   // Warnings: cannot be verified from here, or will break later.
   {
     id: 'pull-secret-not-in-repository',
@@ -178,6 +192,21 @@ const RULE_LIST = [
     clusterShows: 'Nothing: images in this file were not checked',
     fix: 'Make the file UTF-8 text under the size limit (max-file-size), or exclude it from paths.',
   },
+  {
+    id: 'kustomize-image-unused',
+    severity: 'warning',
+    title: 'Kustomize images entry matches no container',
+    clusterShows: 'Nothing: kustomize ignores the entry silently, so the containers keep the image they had',
+    fix: 'Make name match the image as the bases write it (without tag or digest), or delete the entry.',
+  },
+  {
+    id: 'kustomize-remote-base',
+    severity: 'warning',
+    title: 'Remote kustomize base not fetched; not verified',
+    clusterShows:
+      'Unknown: the overlays that use this base were not rendered, so their images were not checked',
+    fix: 'Vendor the base into the repository, or set kustomize-remote: true to let the check fetch it.',
+  },
   // Notices.
   {
     id: 'mutable-tag',
@@ -192,6 +221,13 @@ const RULE_LIST = [
     title: 'Template file not scanned',
     clusterShows: 'Nothing: the rendered manifests are what the cluster sees',
     fix: 'Render it (helm template, kustomize build) and scan the output.',
+  },
+  {
+    id: 'render-tool-missing',
+    severity: 'notice',
+    title: 'Chart or kustomization not rendered: tool not installed',
+    clusterShows: 'Nothing: images in this chart or overlay were not checked',
+    fix: 'Install helm (azure/setup-helm) or kubectl before this step so the check can render it.',
   },
 ] as const satisfies readonly Rule[];
 

@@ -9,6 +9,7 @@ import {
   parseYamlDocuments,
   str,
   YamlStructureError,
+  type YamlDocument,
   type YamlLimits,
   type YamlNode,
   type YamlScalar,
@@ -58,6 +59,31 @@ export function extractFromText(file: string, rawText: string, options: ExtractO
     return;
   }
 
+  readDocuments(file, text, lines, documents, options, into);
+}
+
+/**
+ * Extracts from documents already parsed from `text`, with no template check and no suppression
+ * comments: for rendered output (kustomize, helm), whose positions the caller maps back to sources.
+ */
+export function extractFromDocuments(
+  file: string,
+  text: string,
+  documents: YamlDocument[],
+  options: ExtractOptions,
+  into: ManifestSet,
+): void {
+  readDocuments(file, text, new LineIndex(text), documents, options, into);
+}
+
+function readDocuments(
+  file: string,
+  text: string,
+  lines: LineIndex,
+  documents: YamlDocument[],
+  options: ExtractOptions,
+  into: ManifestSet,
+): void {
   const locate: Locate = (node: YamlScalar) => ({ file, ...lines.range(node.start, trimEnd(text, node)) });
   const reader = new ObjectReader(file, options, locate, into);
   for (const document of documents) if (document.root) reader.read(document.root, 0);

@@ -30,14 +30,35 @@ export interface PodContext {
   platforms: PlatformConstraint;
 }
 
+/** How a rendered image was traced back to the line to edit, most exact first. */
+export type RenderMapping = 'exact' | 'derived' | 'heuristic' | 'root';
+
+/** For an image from kustomize or helm output: which render produced it and how its position was found. */
+export interface RenderedFrom {
+  mapping: RenderMapping;
+  /** The kustomize root or Helm chart (with its values files) that rendered it. */
+  root: string;
+  /** Why this line, for the finding's message: `set by overlays/prod/kustomization.yaml newTag`. */
+  via: string;
+}
+
+/** What src/render adds to a finding about a rendered image (the JSON report reads it). */
+export interface RenderedFindingFields {
+  mapping: RenderMapping;
+  /** Every root whose output produced this finding at this line. */
+  renderedBy: string[];
+}
+
 /** One container's image, positioned exactly on the `image:` value as written. */
 export interface ContainerImage extends SourceLocation {
-  /** The image string exactly as written (after YAML unquoting). */
+  /** The image string exactly as written (after YAML unquoting); for rendered output, as rendered. */
   image: string;
   container: string;
   field: ContainerField;
   imagePullPolicy?: string;
   pod: PodContext;
+  /** Present when the image comes from rendered output; the position is then the source's. */
+  rendered?: RenderedFrom;
 }
 
 export interface ServiceAccountManifest extends SourceLocation {
@@ -65,7 +86,18 @@ export interface PullSecretManifest extends SourceLocation {
 }
 
 export type ManifestProblemKind =
-  'parse-error' | 'too-large' | 'unreadable' | 'not-text' | 'template' | 'secret-invalid';
+  | 'parse-error'
+  | 'too-large'
+  | 'unreadable'
+  | 'not-text'
+  | 'template'
+  | 'secret-invalid'
+  // Rendering kustomizations and charts (src/render).
+  | 'kustomize-render-error'
+  | 'helm-render-error'
+  | 'kustomize-image-unused'
+  | 'kustomize-remote-base'
+  | 'render-tool-missing';
 
 /** Something about a file that is not an image but must not be lost. */
 export interface ManifestProblem extends SourceLocation {

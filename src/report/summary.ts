@@ -64,6 +64,13 @@ export function summaryMarkdown(result: ScanResult, context: SummaryContext): st
   } else {
     lines.push('No image pull problems found.', '');
   }
+  if (result.rendered?.roots.length || result.rendered?.capped) {
+    // Kustomize roots and Helm charts rendered (src/render); capped by max-render-roots.
+    const roots =
+      result.rendered.roots.map((root) => `<code>${escapeCell(root)}</code>`).join(', ') || 'none';
+    const capped = result.rendered.capped ? ' (capped by max-render-roots: some were not rendered)' : '';
+    lines.push(`**Rendered:** ${roots}${capped}`, '');
+  }
   if (result.registry) {
     const registries = result.registry.contacted.map((domain) => {
       const limits = result.registry!.rateLimits[domain];

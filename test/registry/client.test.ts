@@ -227,9 +227,7 @@ describe('network failures are never "missing"', () => {
 describe('tag lists', () => {
   it('are read once per repository and credential, however many tags are missing', async () => {
     const c = client();
-    await Promise.all(
-      ['9.9.1', '9.9.2', '9.9.3'].map(() => c.listTags(lab.open.host, lab.open.host, 'app')),
-    );
+    await Promise.all(['9.9.1', '9.9.2', '9.9.3'].map(() => c.listTags(lab.open.host, lab.open.host, 'app')));
     expect(c.requestCounts().tags).toBe(1);
   });
 });

@@ -1,0 +1,110 @@
+import path from 'node:path';
+import { getPath, str, type YamlNode, type YamlScalar } from '../../manifests/yaml-tree.js';
+import type { SourceFile, SourceFiles } from '../sources.js';
+
+/** One values file as a template sees it: a subchart's values sit under its name in the parent's. */
+export interface ValuesLayer {
+  source: SourceFile;
+  prefix: string[];
+}
+
+/** A values key that may have produced (part of) a rendered image. */
+export interface ValuesKey {
+  /** The path from the top chart's values, as `--set` takes it. */
+  setPath: string[];
+  /** The key as written in `source`, for messages. */
+  written: string;
+  value: string;
+  source: SourceFile;
+  node: YamlScalar;
+}
+
+const MAX_LEAVES = 64;
+const MAX_DEPTH = 6;
+
+/**
+ * Which chart a template belongs to and the values files it reads, lowest precedence first: for
+ * `web/charts/db/templates/x.yaml`, db's own values.yaml, then web's values.yaml and the values set's
+ * files, both under the key `db`.
+ */
+export async function templateContext(
+  chartDir: string,
+  source: string,
+  setFiles: string[],
+  sources: SourceFiles,
+): Promise<
+  { templateFile: string; chartDir: string; subcharts: string[]; layers: ValuesLayer[] } | undefined
+> {
+  const parts = source.split('/').slice(1); // the first part is the chart's name
+  if (parts.length === 0 || parts.includes('..')) return undefined;
+  const subcharts: string[] = [];
+  for (let i = 0; i + 1 < parts.length && parts[i] === 'charts'; i += 2) subcharts.push(parts[i + 1]!);
+  const dirs = [chartDir];
+  for (const name of subcharts) dirs.push(path.join(dirs[dirs.length - 1]!, 'charts', name));
+  const layers: ValuesLayer[] = [];
+  // Innermost chart's defaults first; each parent's values override under the subchart names.
+  for (let depth = dirs.length - 1; depth >= 0; depth--) {
+    const values = await sources.get(path.join(dirs[depth]!, 'values.yaml'));
+    if (values) layers.push({ source: values, prefix: subcharts.slice(depth) });
+  }
+  for (const file of setFiles) {
+    const values = await sources.get(file);
+    if (values) layers.push({ source: values, prefix: subcharts });
+  }
+  return { templateFile: path.join(chartDir, ...parts), chartDir: dirs[dirs.length - 1]!, subcharts, layers };
+}
+
+/**
+ * The values keys behind `refs` whose values appear in the rendered image: a reference to a map (an
+ * `image:` block passed to a helper) stands for its scalar leaves. Each key is taken from the
+ * highest-precedence file that sets it, as helm merges them.
+ */
+export function valuesKeys(
+  layers: ValuesLayer[],
+  subcharts: string[],
+  refs: string[][],
+  rendered: string,
+): ValuesKey[] {
+  const leaves = new Map<string, string[]>();
+  for (const ref of refs) {
+    for (const layer of layers) {
+      collectLeaves(getPath(root(layer), ...layer.prefix, ...ref), ref, leaves, 0);
+    }
+  }
+  const keys: ValuesKey[] = [];
+  for (const leaf of leaves.values()) {
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const layer = layers[i]!;
+      const node = getPath(root(layer), ...layer.prefix, ...leaf);
+      const value = str(node);
+      if (node?.kind !== 'scalar' || value === undefined) continue;
+      if (value !== '' && rendered.includes(value)) {
+        // `--set` paths start at the top chart, under the subcharts' names.
+        const setPath = [...subcharts, ...leaf];
+        keys.push({
+          setPath,
+          written: [...layer.prefix, ...leaf].join('.'),
+          value,
+          source: layer.source,
+          node,
+        });
+      }
+      break; // the highest file that sets it decides, even to a value not in the image
+    }
+  }
+  return keys;
+}
+
+function root(layer: ValuesLayer): YamlNode | undefined {
+  return layer.source.documents[0]?.root;
+}
+
+function collectLeaves(node: YamlNode | undefined, at: string[], into: Map<string, string[]>, depth: number) {
+  if (!node || into.size >= MAX_LEAVES || depth > MAX_DEPTH) return;
+  if (node.kind === 'scalar') into.set(at.join('\0'), at);
+  else if (node.kind === 'map') {
+    for (const entry of node.entries) {
+      if (entry.key.kind === 'scalar') collectLeaves(entry.value, [...at, entry.key.value], into, depth + 1);
+    }
+  }
+}

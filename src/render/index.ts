@@ -1,0 +1,183 @@
+import { glob, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { emptyManifestSet } from '../manifests/extract.js';
+import { reportPath } from '../manifests/files.js';
+import type { ManifestSet } from '../manifests/types.js';
+import {
+  belongsToChart,
+  chartContains,
+  findCharts,
+  valuesSets,
+  type Chart,
+  type ValuesSet,
+} from './helm/chart.js';
+import { HelmRenderer } from './helm/render.js';
+import { DEFAULT_HELM_RUNNER, type HelmRunner } from './helm/runner.js';
+import { DEFAULT_KUSTOMIZE_RUNNER, type KustomizeRunner } from './kustomize/build.js';
+import {
+  buildGraph,
+  closureFiles,
+  isKustomizationFile,
+  type Kustomization,
+  type KustomizeGraph,
+} from './kustomize/graph.js';
+import { KustomizeRenderer, rootLabel } from './kustomize/render.js';
+import { SourceFiles } from './sources.js';
+
+export type { HelmRunner } from './helm/runner.js';
+export type { KustomizeRunner } from './kustomize/build.js';
+
+export interface RenderSettings {
+  /** At most this many kustomize roots and Helm renders (chart × values set) per scan. */
+  maxRoots: number;
+  /** Let kustomize fetch remote bases over the network (kustomize-remote). */
+  kustomizeRemote: boolean;
+  /** Values-file globs relative to each chart (helm-values); each match is rendered on its own. */
+  helmValues: string[];
+  /** Per render. */
+  timeoutMs: number;
+  /** Tests substitute these; by default kubectl (or kustomize) and helm from PATH. */
+  kustomizeRunner?: KustomizeRunner;
+  helmRunner?: HelmRunner;
+}
+
+export const DEFAULT_RENDER_SETTINGS: RenderSettings = {
+  maxRoots: 20,
+  kustomizeRemote: false,
+  helmValues: [],
+  timeoutMs: 120_000,
+};
+
+export interface RenderSummary {
+  /** What was rendered and checked: kustomize roots and charts (with their values files). */
+  roots: string[];
+  /** True when max-render-roots left some out. */
+  capped: boolean;
+}
+
+export interface RenderOptions {
+  cwd: string;
+  paths: string[];
+  /** The manifest files found under `paths` (absolute). */
+  files: string[];
+  defaultNamespace: string;
+  /** `scan: changed`: only roots and charts whose files include one of these (cwd-relative). */
+  changedFiles?: string[];
+  settings: RenderSettings;
+}
+
+export interface RenderOutcome {
+  /** Files that belong to a kustomization or chart (absolute): checked only as rendered, never raw. */
+  owned: Set<string>;
+  manifests: ManifestSet;
+  summary: RenderSummary;
+  warnings: string[];
+}
+
+type Unit =
+  | { label: string; kind: 'kustomize'; root: Kustomization }
+  | { label: string; kind: 'helm'; chart: Chart; set: ValuesSet };
+
+/**
+ * Finds kustomizations and Helm charts under the scanned paths, renders the roots (those nothing
+ * else references) and maps what they render back to the lines a person edits.
+ */
+export async function renderManifests(options: RenderOptions): Promise<RenderOutcome> {
+  const { cwd, settings } = options;
+  const sources = new SourceFiles(cwd, options.defaultNamespace);
+  const kustomizations = [
+    ...options.files.filter(isKustomizationFile),
+    ...(await extensionless(options.paths, cwd)),
+  ];
+  const graph = await buildGraph(kustomizations, sources);
+  const charts = await findCharts(options.files, sources);
+
+  const owned = new Set<string>();
+  for (const node of graph.nodes.values()) for (const file of [node.file, ...node.files]) owned.add(file);
+  for (const file of options.files) if (charts.some((chart) => belongsToChart(chart, file))) owned.add(file);
+
+  const units: Unit[] = [];
+  for (const file of graph.roots) {
+    const root = graph.nodes.get(file)!;
+    units.push({ label: rootLabel(root, cwd), kind: 'kustomize', root });
+  }
+  for (const chart of charts) {
+    for (const set of await valuesSets(chart, settings.helmValues, cwd))
+      units.push({ label: set.label, kind: 'helm', chart, set });
+  }
+  const selected = options.changedFiles
+    ? units.filter((unit) => touches(unit, new Set(options.changedFiles), cwd, graph))
+    : units;
+  selected.sort((a, b) => a.label.localeCompare(b.label));
+  const chosen = selected.slice(0, settings.maxRoots);
+
+  const manifests = emptyManifestSet();
+  const kustomize = new KustomizeRenderer(graph, sources, {
+    cwd,
+    defaultNamespace: options.defaultNamespace,
+    runner: settings.kustomizeRunner ?? DEFAULT_KUSTOMIZE_RUNNER,
+    network: settings.kustomizeRemote,
+    timeoutMs: settings.timeoutMs,
+  });
+  const helm = new HelmRenderer(sources, {
+    cwd,
+    defaultNamespace: options.defaultNamespace,
+    runner: settings.helmRunner ?? DEFAULT_HELM_RUNNER,
+    timeoutMs: settings.timeoutMs,
+  });
+  const rendered: string[] = [];
+  for (const unit of chosen) {
+    const ok =
+      unit.kind === 'kustomize'
+        ? await kustomize.render(unit.root, manifests)
+        : await helm.render(unit.chart, unit.set, manifests);
+    if (ok) rendered.push(unit.label);
+  }
+  kustomize.reportUnused(manifests);
+  // Comments in files the raw scan also reads (a values file outside the chart) are its to report.
+  const discovered = new Set(options.files);
+  const raw = new Set(options.files.filter((file) => !owned.has(file)).map((file) => reportPath(file, cwd)));
+  manifests.suppressions.push(...sources.suppressions.filter((comment) => !raw.has(comment.file)));
+  manifests.files.push(
+    ...[...owned].filter((file) => discovered.has(file)).map((file) => reportPath(file, cwd)),
+  );
+
+  const warnings: string[] = [];
+  if (selected.length > chosen.length) {
+    const left = selected.slice(chosen.length).map((unit) => unit.label);
+    warnings.push(
+      `rendered ${chosen.length} of ${selected.length} kustomize roots and Helm charts (max-render-roots ${settings.maxRoots}); not rendered or checked: ${left.join(', ')}`,
+    );
+  }
+  if (graph.truncated) warnings.push('too many kustomizations to follow; some were not rendered');
+  return {
+    owned,
+    manifests,
+    summary: { roots: rendered, capped: selected.length > chosen.length },
+    warnings,
+  };
+}
+
+function touches(unit: Unit, changed: Set<string>, cwd: string, graph: KustomizeGraph): boolean {
+  if (unit.kind === 'kustomize')
+    return closureFiles(graph, unit.root.file).some((file) => changed.has(reportPath(file, cwd)));
+  return [...changed].some((file) => chartContains(unit.chart, path.resolve(cwd, file)));
+}
+
+const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
+
+/** `Kustomization` files have no extension, so the manifest walk does not list them. */
+async function extensionless(paths: string[], cwd: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pattern of paths) {
+    const directory = path.resolve(cwd, pattern);
+    if (!(await stat(directory).catch(() => undefined))?.isDirectory()) continue;
+    for await (const match of glob('**/Kustomization', {
+      cwd: directory,
+      exclude: (name) => SKIPPED_DIRECTORIES.has(path.basename(name)),
+    })) {
+      found.push(path.join(directory, match));
+    }
+  }
+  return found;
+}

@@ -21,8 +21,8 @@ export interface AnalysisResult {
 
 /** Decides, for one container whose reference parses, what the kubelet's pull would get. */
 export interface PullCheck {
-  /** Called once with every image to be checked, before any `check` (to batch tokens). */
-  prepare(images: Array<{ image: ContainerImage; reference: ImageReference }>): Promise<void>;
+  /** Called once with every image to be checked, before any `check` (to batch tokens); does not wait. */
+  prepare(images: Array<{ image: ContainerImage; reference: ImageReference }>): void;
   check(
     image: ContainerImage,
     reference: ImageReference,
@@ -43,7 +43,7 @@ export async function analyze(
   const toCheck = parsed.flatMap(({ image, parsed: result }) =>
     result.ok && image.imagePullPolicy !== 'Never' ? [{ image, reference: result.reference }] : [],
   );
-  await pullCheck?.prepare(toCheck);
+  pullCheck?.prepare(toCheck);
   const verdicts = await Promise.all(
     parsed.map(async ({ image, parsed: result }): Promise<ImageVerdict> => {
       if (!result.ok) {

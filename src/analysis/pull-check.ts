@@ -63,12 +63,12 @@ export class PullChecker {
   }
 
   /** The probes the kubelet's first attempt makes for every image, so tokens can be fetched in bulk. */
-  async prepare(images: Array<{ image: ContainerImage; reference: ImageReference }>): Promise<void> {
+  prepare(images: Array<{ image: ContainerImage; reference: ImageReference }>): void {
     const probes = images.map(({ image, reference }) => {
       const [first] = credentialsToTry(lookupCredentials(this.resolution(image).keyring, reference));
       return this.probe(image, reference, first);
     });
-    await this.options.client.prepare(probes);
+    this.options.client.prepare(probes);
   }
 
   private wantedPlatforms(image: ContainerImage): Platform[] {

@@ -6,7 +6,7 @@ import { findPodSpecs, listItems, objectKind } from './workloads.js';
 import {
   DEFAULT_YAML_LIMITS,
   get,
-  parseYamlDocuments,
+  yamlDocuments,
   str,
   YamlStructureError,
   type YamlDocument,
@@ -50,16 +50,27 @@ export function extractFromText(file: string, rawText: string, options: ExtractO
     return;
   }
 
-  let documents;
+  // Each document is read as soon as it is parsed; what a file yields is kept only if all of it
+  // parses, as kubectl applies all of a file or none of it.
+  const scratch = emptyManifestSet();
   try {
-    documents = parseYamlDocuments(text, options.limits ?? DEFAULT_YAML_LIMITS);
+    readDocuments(
+      file,
+      text,
+      lines,
+      yamlDocuments(text, options.limits ?? DEFAULT_YAML_LIMITS),
+      options,
+      scratch,
+    );
   } catch (error) {
     const { offset, message } = describeParseError(error);
     problem('parse-error', offset, message);
     return;
   }
-
-  readDocuments(file, text, lines, documents, options, into);
+  into.images.push(...scratch.images);
+  into.serviceAccounts.push(...scratch.serviceAccounts);
+  into.pullSecrets.push(...scratch.pullSecrets);
+  into.problems.push(...scratch.problems);
 }
 
 /**
@@ -80,7 +91,7 @@ function readDocuments(
   file: string,
   text: string,
   lines: LineIndex,
-  documents: YamlDocument[],
+  documents: Iterable<YamlDocument>,
   options: ExtractOptions,
   into: ManifestSet,
 ): void {

@@ -48,7 +48,10 @@ export class YamlStructureError extends Error {
 export interface YamlLimits {
   maxDepth: number;
   maxAliases: number;
-  /** Upper bound on the nodes aliases add to a file when expanded (what a walk of it would visit). */
+  /**
+   * Nodes aliases may add to a file when expanded (what a walk of it would visit), beyond ten per
+   * node actually written: a large file that reuses anchors is fine, a small one that explodes is not.
+   */
   maxAliasExpansion: number;
 }
 
@@ -60,6 +63,17 @@ export const DEFAULT_YAML_LIMITS: YamlLimits = {
 
 /** Parses every document of `source`. Throws js-yaml's YAMLException or a YamlStructureError. */
 export function parseYamlDocuments(source: string, limits: YamlLimits = DEFAULT_YAML_LIMITS): YamlDocument[] {
+  return [...yamlDocuments(source, limits)];
+}
+
+/**
+ * The documents of `source` one at a time, so a caller can read each and let it go: a file of
+ * thousands of documents never holds all their trees at once. Throws as `parseYamlDocuments`.
+ */
+export function yamlDocuments(
+  source: string,
+  limits: YamlLimits = DEFAULT_YAML_LIMITS,
+): Generator<YamlDocument> {
   const events = parseEvents(source, { maxDepth: limits.maxDepth });
   return new TreeBuilder(source, events, limits).build();
 }
@@ -69,6 +83,7 @@ class TreeBuilder {
   private anchors = new Map<string, YamlNode>();
   private aliasCount = 0;
   private aliasExpansion = 0;
+  private nodeCount = 0;
   private aliasTargets: YamlNode[] = [];
   private sizes = new Map<YamlNode, number>();
 
@@ -78,27 +93,27 @@ class TreeBuilder {
     private readonly limits: YamlLimits,
   ) {}
 
-  build(): YamlDocument[] {
-    const documents: YamlDocument[] = [];
+  *build(): Generator<YamlDocument> {
     while (this.index < this.events.length) {
       const event = this.events[this.index++]!;
       if (event.type !== EVENT_ID.DOCUMENT) continue;
-      // Anchors are per document; the alias and expansion budgets are per file, or many documents
-      // each just under the limit would add up to the same bomb.
+      // Anchors and the alias count are per document; the expansion budget is per file, or many
+      // documents each just under it would add up to the same bomb.
       this.anchors = new Map();
+      this.aliasCount = 0;
       let root: YamlNode | undefined;
       while (this.index < this.events.length && this.events[this.index]!.type !== EVENT_ID.POP) {
         root = this.node();
       }
       this.index++; // the document's POP
       this.checkExpansion();
-      documents.push({ root });
+      yield { root };
     }
-    return documents;
   }
 
   private node(): YamlNode {
     const event = this.events[this.index++]!;
+    if (event.type !== EVENT_ID.ALIAS) this.nodeCount++;
     switch (event.type) {
       case EVENT_ID.SCALAR:
         return this.anchor(event, this.scalar(event));
@@ -126,7 +141,7 @@ class TreeBuilder {
         if (!target) throw new YamlStructureError(`unknown anchor "${name}" referenced`, event.anchorStart);
         if (++this.aliasCount > this.limits.maxAliases) {
           throw new YamlStructureError(
-            `file contains more than ${this.limits.maxAliases} aliases`,
+            `document contains more than ${this.limits.maxAliases} aliases`,
             event.anchorStart,
           );
         }
@@ -182,7 +197,7 @@ class TreeBuilder {
   private checkExpansion(): void {
     for (const target of this.aliasTargets) {
       this.aliasExpansion += this.expandedSize(target);
-      if (this.aliasExpansion > this.limits.maxAliasExpansion) {
+      if (this.aliasExpansion > this.limits.maxAliasExpansion + 10 * this.nodeCount) {
         throw new YamlStructureError('document contains excessive aliasing', 0);
       }
     }

@@ -133,16 +133,17 @@ export class RegistrySession {
     return ping.challenge?.scheme === 'bearer';
   }
 
+  /** A cached token, the one a request already under way will bring (a batch counts), or a new one. */
   private async token(ping: PingResult, scopes: string[]): Promise<CachedToken | AuthFailure> {
     const cached = scopes.map((scope) => this.tokens.get(scope));
     if (cached.every((token) => token && token.expiresAt > this.now())) return cached[0]!;
-    const key = scopes.join(' ');
-    let pending = this.pendingTokens.get(key);
-    if (!pending) {
-      pending = this.fetchToken(ping, scopes);
-      this.pendingTokens.set(key, pending);
-      void pending.finally(() => this.pendingTokens.delete(key));
-    }
+    if (scopes.length === 1 && this.pendingTokens.has(scopes[0]!)) return this.pendingTokens.get(scopes[0]!)!;
+    const pending = this.fetchToken(ping, scopes);
+    for (const scope of scopes) this.pendingTokens.set(scope, pending);
+    void pending.finally(() => {
+      for (const scope of scopes)
+        if (this.pendingTokens.get(scope) === pending) this.pendingTokens.delete(scope);
+    });
     return pending;
   }
 

@@ -124,20 +124,22 @@ export class RegistryClient {
     return this.limiter(apiHost).run(() => this.global.run(work));
   }
 
-  /** One ping and one token request per registry and credential for all these probes. */
-  async prepare(probes: ManifestProbe[]): Promise<void> {
-    const groups = new Map<RegistrySession, string[]>();
+  /**
+   * Starts one ping and one token request per registry and credential for all these probes, and
+   * returns at once: each probe waits only for its own registry's token, never for another's.
+   */
+  prepare(probes: ManifestProbe[]): void {
+    const groups = new Map<RegistrySession, { apiHost: string; repositories: string[] }>();
     for (const probe of probes) {
       const session = this.session(probe.apiHost, probe.credential);
-      groups.set(session, [...(groups.get(session) ?? []), probe.repository]);
+      const group = groups.get(session);
+      if (group) group.repositories.push(probe.repository);
+      else groups.set(session, { apiHost: probe.apiHost, repositories: [probe.repository] });
     }
-    await Promise.all(
-      [...groups].map(([session, repositories]) =>
-        this.limited(probes.find((p) => this.session(p.apiHost, p.credential) === session)!.apiHost, () =>
-          session.prefetch(repositories),
-        ),
-      ),
-    );
+    for (const [session, { apiHost, repositories }] of groups) {
+      // Failures surface again, as findings, when the probes ask for their tokens.
+      void this.limited(apiHost, () => session.prefetch(repositories)).catch(() => undefined);
+    }
   }
 
   probe(probe: ManifestProbe): Promise<ProbeOutcome> {

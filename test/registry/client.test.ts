@@ -178,7 +178,7 @@ describe('token (Bearer) registry', () => {
     const probes = ['library/public-app', 'team/secret-app', 'team/other', 'library/missing'].map(
       (repository) => probe(lab.token, repository, '1', { credential: alice('token') }),
     );
-    await c.prepare(probes);
+    c.prepare(probes);
     const outcomes = await Promise.all(probes.map((p) => c.probe(p)));
     expect(outcomes.map((o) => o.kind)).toEqual(['exists', 'exists', 'manifest-unknown', 'manifest-unknown']);
     // Two pings: HTTPS refused by this plain-HTTP registry, then HTTP.

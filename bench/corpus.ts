@@ -1,6 +1,6 @@
 // A deterministic corpus of Kubernetes manifests: every workload kind plus Services, ConfigMaps and
 // Secrets as noise, written with anchors, aliases, merge keys, flow style, quotes and block scalars.
-import { between, pick, seeded, type Random } from './random.js';
+import { between, pick, seeded, type Random } from '../test/support/random.js';
 
 export interface Corpus {
   /** One multi-document text per file. */

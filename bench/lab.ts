@@ -6,7 +6,7 @@ import type { ImageStatus } from '../src/analysis/images.js';
 import { pushImage, pushIndex, tagExisting, type Credentials, type Platform } from '../test/harness/push.js';
 import { startRegistries, tokenServerUrl, type RegistryLab } from '../test/harness/registries.js';
 import { startProxy, type CountingProxy } from './proxy.js';
-import { seeded, shuffle } from './random.js';
+import { seeded, shuffle } from '../test/support/random.js';
 import { mapLimit } from './util.js';
 
 export type LabRegistryName = 'open' | 'basic' | 'token';

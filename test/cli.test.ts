@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, USAGE } from '../src/cli.js';
+import { USAGE } from '../src/cli.js';
+import { runCliIn } from './support/run.js';
 import { VERSION } from '../src/version.js';
 
 const FIXTURES = path.resolve('test/fixtures/tricky');
@@ -25,17 +26,8 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    cwd: workDir,
-    colour: false,
-    env: { HOME: workDir },
-  });
-  return { code, stdout, stderr };
+function cli(...args: string[]) {
+  return runCliIn(workDir, args);
 }
 
 interface JsonReport {

@@ -10,6 +10,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { Socket } from 'node:net';
+import { seeded } from '../support/random.js';
 
 export type FaultKind = 'reset' | 'status5xx' | 'rateLimit' | 'stall' | 'truncate' | 'wrongType';
 
@@ -70,21 +71,9 @@ const FAULT_ORDER: FaultKind[] = ['reset', 'status5xx', 'rateLimit', 'stall', 't
 /** Nothing a registry answers in this lab is larger; bounds what the proxy buffers. */
 const MAX_BUFFER = 8 * 1024 * 1024;
 
-/** mulberry32: a tiny deterministic PRNG. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function requestRandom(seed: number, key: string, occurrence: number): () => number {
   const digest = createHash('sha256').update(`${seed}\n${key}\n${occurrence}`).digest();
-  return mulberry32(digest.readUInt32LE(0));
+  return seeded(digest.readUInt32LE(0));
 }
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {

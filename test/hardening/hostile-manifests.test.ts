@@ -2,8 +2,8 @@ import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli.js';
-import { mulberry32 } from './fault-proxy.js';
+import { runCliIn } from '../support/run.js';
+import { seeded } from '../support/random.js';
 
 /**
  * Manifests written to hurt: alias bombs, absurd nesting, huge files, binary and invalid text, broken
@@ -154,7 +154,7 @@ const CASES: HostileCase[] = [
     name: 'binary garbage with NULs',
     file: 'garbage.yaml',
     write: async (file) => {
-      const random = mulberry32(7);
+      const random = seeded(7);
       const bytes = Buffer.alloc(256 * 1024, 0);
       for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(random() * 256);
       await writeFile(file, bytes);
@@ -265,17 +265,8 @@ const CASES: HostileCase[] = [
   },
 ];
 
-async function cli(cwd: string, ...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    cwd,
-    colour: false,
-    env: { HOME: cwd },
-  });
-  return { code, stdout, stderr };
+function cli(cwd: string, ...args: string[]) {
+  return runCliIn(cwd, args);
 }
 
 describe('hostile manifests: a clear finding on the right file, bounded, the rest unaffected', () => {

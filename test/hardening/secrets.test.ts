@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli, USAGE } from '../../src/cli.js';
+import { USAGE } from '../../src/cli.js';
+import { runCliIn } from '../support/run.js';
 import { DEFAULT_REGISTRY_SETTINGS, scan, type ScanResult } from '../../src/scan.js';
 import { NO_FAULTS, startFaultProxy, type FaultProxy } from './fault-proxy.js';
 
@@ -130,17 +131,8 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    cwd: workDir,
-    colour: false,
-    env: { HOME: workDir },
-  });
-  return { code, stdout, stderr };
+function cli(...args: string[]) {
+  return runCliIn(workDir, args);
 }
 
 const COMMON = ['--docker-config', 'docker-config.json', '--timeout', '5', 'pods.yaml', 'secrets.yaml'];

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { splitHelmOutput } from '../../src/render/helm/output.js';
 import type { HelmRunner } from '../../src/render/index.js';
-import { DEFAULT_REGISTRY_SETTINGS, scan, type ScanOptions } from '../../src/scan.js';
+import type { ScanOptions } from '../../src/scan.js';
+import { scanOffline } from '../support/run.js';
 import { fakeHelm, NO_HELM } from './fake-helm.js';
 import { lineOf, removeDir, scratchDir, writeTree } from './support.js';
 
@@ -27,16 +28,7 @@ async function scanChart(
   dirs.push(dir);
   await cp(path.resolve('test/fixtures/helm/web'), path.join(dir, 'charts/web'), { recursive: true });
   await writeTree(dir, extra);
-  const result = await scan({
-    cwd: dir,
-    paths: ['.'],
-    defaultNamespace: 'default',
-    maxFileSize: 1e6,
-    offline: true,
-    registry: DEFAULT_REGISTRY_SETTINGS,
-    ...options,
-    render: { helmRunner: helm, ...options.render },
-  });
+  const result = await scanOffline(dir, { ...options, render: { helmRunner: helm, ...options.render } });
   const located = result.images.flatMap((image) =>
     image.locations.map((l) => [image.reference, `${l.file}:${l.line}`, l.mapping, l.renderedBy!.join()]),
   );

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { summaryMarkdown } from '../../src/report/summary.js';
-import { DEFAULT_REGISTRY_SETTINGS, scan } from '../../src/scan.js';
+import { scanOffline } from '../support/run.js';
 import { cliJson, copyFixture, lineOf, removeDir, scratchDir } from './support.js';
 
 /**
@@ -100,14 +100,7 @@ describe('kustomize overlays against the lab registry', () => {
   });
 
   it('the job summary lists the rendered roots', async () => {
-    const result = await scan({
-      cwd: dir,
-      paths: ['.'],
-      defaultNamespace: 'default',
-      maxFileSize: 1e6,
-      offline: true,
-      registry: DEFAULT_REGISTRY_SETTINGS,
-    });
+    const result = await scanOffline(dir);
     const summary = summaryMarkdown(result, { link: () => undefined, scope: 'all files', notes: [] });
     expect(summary).toContain('**Rendered:** <code>overlays/prod</code>, <code>overlays/staging</code>\n');
   });

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Finding } from '../../src/findings.js';
 import type { KustomizeRunner } from '../../src/render/index.js';
-import { DEFAULT_REGISTRY_SETTINGS, scan, type ScanOptions } from '../../src/scan.js';
+import { DEFAULT_REGISTRY_SETTINGS, type ScanOptions } from '../../src/scan.js';
+import { scanOffline } from '../support/run.js';
 import { removeDir, scratchDir, writeTree } from './support.js';
 
 /** Real `kubectl kustomize` on small repositories, scanned offline: where each rendered image lands. */
@@ -16,15 +17,7 @@ async function scanTree(files: Record<string, string>, options: Partial<ScanOpti
   const dir = await scratchDir('kustomize');
   dirs.push(dir);
   await writeTree(dir, files);
-  const result = await scan({
-    cwd: dir,
-    paths: ['.'],
-    defaultNamespace: 'default',
-    maxFileSize: 1e6,
-    offline: true,
-    registry: DEFAULT_REGISTRY_SETTINGS,
-    ...options,
-  });
+  const result = await scanOffline(dir, options);
   const located = result.images.flatMap((image) =>
     image.locations.map((l) => `${image.reference} @ ${l.file}:${l.line}:${l.column} ${l.mapping}`),
   );

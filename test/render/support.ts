@@ -1,7 +1,7 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli } from '../../src/cli.js';
+import { runCliIn } from '../support/run.js';
 import type { Finding } from '../../src/findings.js';
 
 /** Placeholder for the registry host in test/fixtures/kustomize: tests write the real one in. */
@@ -62,14 +62,6 @@ export interface JsonReport {
 
 /** Runs the CLI in `cwd` with a JSON report; never fails on findings. */
 export async function cliJson(cwd: string, ...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(['--format', 'json', '--fail-on', 'never', ...args], {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    cwd,
-    colour: false,
-    env: { HOME: cwd },
-  });
+  const { code, stdout, stderr } = await runCliIn(cwd, ['--format', 'json', '--fail-on', 'never', ...args]);
   return { code, stderr, report: code === 2 ? undefined : (JSON.parse(stdout) as JsonReport) };
 }

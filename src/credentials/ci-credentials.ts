@@ -16,7 +16,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { BasicCredential } from '../registry/types.js';
+import type { BasicCredential } from './types.js';
 import { decodeDockerConfigFieldAuth } from '../manifests/docker-config.js';
 
 export interface CiCredentialSource {

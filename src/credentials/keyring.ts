@@ -8,7 +8,7 @@
  */
 import type { SourceLocation } from '../findings.js';
 import type { ImageReference } from '../reference/types.js';
-import type { BasicCredential } from '../registry/types.js';
+import type { BasicCredential } from './types.js';
 import { compareGoStrings, goFilepathMatch, parseGoUrl, splitHostPort, type GoUrl } from './go-compat.js';
 
 export interface KeyringEntry {

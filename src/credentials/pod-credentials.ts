@@ -20,7 +20,7 @@ import type {
   PullSecretManifest,
   ServiceAccountManifest,
 } from '../manifests/types.js';
-import type { BasicCredential } from '../registry/types.js';
+import type { BasicCredential } from './types.js';
 import type { KeyringEntry } from './keyring.js';
 
 export const DEFAULT_SERVICE_ACCOUNT = 'default';

@@ -3,11 +3,9 @@
  * outcome is data; the client never throws for anything a registry or the network does.
  */
 
-/** Basic credentials, as the kubelet and containerd send them. Never printed. */
-export interface BasicCredential {
-  username: string;
-  password: string;
-}
+import type { BasicCredential } from '../credentials/types.js';
+
+export type { BasicCredential };
 
 export interface Platform {
   os: string;

@@ -1,7 +1,6 @@
 import * as core from '@actions/core';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { failingFindings } from './cli.js';
 import { InputError } from './manifests/files.js';
 import { detectChanges, type ChangeOptions } from './changes/index.js';
 import { publish } from './report/github.js';
@@ -10,6 +9,7 @@ import { sarifReport } from './report/sarif.js';
 import { DEFAULT_REGISTRY_SETTINGS, scan, type RegistrySettings, type ScanOptions } from './scan.js';
 import {
   DEFAULTS,
+  failingFindings,
   oneOf,
   parseFailOn,
   parseHostList,

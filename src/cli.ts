@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { atLeast, type Finding } from './findings.js';
 import { InputError } from './manifests/files.js';
 import { DEFAULT_RENDER_SETTINGS } from './render/index.js';
 import { jsonReport } from './report/json.js';
@@ -10,6 +9,7 @@ import { textReport } from './report/text.js';
 import { DEFAULT_REGISTRY_SETTINGS, scan, type RegistrySettings, type ScanOptions } from './scan.js';
 import {
   DEFAULTS,
+  failingFindings,
   oneOf,
   parseFailOn,
   parseHostList,
@@ -160,10 +160,6 @@ function parseCli(argv: string[], io: CliIo): CliSettings | 'help' | 'version' {
   };
   if (values.output !== undefined) settings.output = values.output;
   return settings;
-}
-
-export function failingFindings(findings: Finding[], failOn: FailOn): Finding[] {
-  return failOn === 'never' ? [] : findings.filter((finding) => atLeast(finding.severity, failOn));
 }
 
 /** Runs the CLI; returns the exit status. Never throws. */

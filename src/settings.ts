@@ -1,4 +1,4 @@
-import type { Severity } from './findings.js';
+import { atLeast, type Finding, type Severity } from './findings.js';
 import { RULES, type RuleId } from './analysis/rules.js';
 import { InputError } from './manifests/files.js';
 import { parsePlatform } from './registry/platforms.js';
@@ -10,6 +10,12 @@ import type { Platform } from './registry/types.js';
  */
 
 export type FailOn = Severity | 'never';
+
+/** The findings that fail the run at this threshold. */
+export function failingFindings(findings: Finding[], failOn: FailOn): Finding[] {
+  return failOn === 'never' ? [] : findings.filter((finding) => atLeast(finding.severity, failOn));
+}
+
 export type OutputFormat = 'text' | 'json' | 'sarif';
 
 export const DEFAULTS = {

@@ -287,11 +287,13 @@ describe('hostile manifests: a clear finding on the right file, bounded, the res
         const line = (await c.write(path.join(dir, c.file))) ?? 1;
         const size = (await stat(path.join(dir, c.file))).size;
 
-        const rssBefore = process.memoryUsage().rss;
+        // maxRSS is the process's high-water mark: growth is how far this case raised it above both
+        // the earlier peak and today's RSS (an earlier case's freed peak is not this case's doing).
+        const baseline = Math.max(process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
         const t0 = performance.now();
         const { code, stdout, stderr } = await cli(dir, '--offline', '--format', 'json', '.');
         const ms = performance.now() - t0;
-        const peakGrowthMb = (process.resourceUsage().maxRSS * 1024 - rssBefore) / MB;
+        const peakGrowthMb = (process.resourceUsage().maxRSS * 1024 - baseline) / MB;
         measured.push(
           `  ${c.name}: ${size} bytes, ${Math.round(ms)} ms, peak RSS +${Math.max(0, Math.round(peakGrowthMb))} MB, report ${stdout.length} bytes`,
         );

@@ -6,6 +6,7 @@ import { DEFAULT_NODE_CREDENTIAL_HOSTS, PullChecker, type CredentialLookup } fro
 import { restrictToChanged } from './analysis/scope.js';
 import { NO_SUPPRESSIONS, type SuppressionSettings } from './analysis/suppress.js';
 import { loadCiCredentials, type CiCredentialOptions } from './credentials/ci-credentials.js';
+import { appendManifestSet, emptyManifestSet } from './manifests/extract.js';
 import { discoverManifestFiles, InputError, readManifests } from './manifests/files.js';
 import type { ManifestSet } from './manifests/types.js';
 import { attributeRenderedFindings } from './render/findings.js';
@@ -98,15 +99,19 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   maskPullSecrets(everything, options.registry.mask);
   maskPullSecrets(render.manifests, options.registry.mask);
   // Only roots a change touches were rendered (scan: changed): all of their output is in scope.
-  const manifests = withRendered(
-    options.changedFiles ? restrictToChanged(everything, new Set(options.changedFiles)) : everything,
+  // Rendered Secrets and ServiceAccounts serve every pod, as written ones do.
+  const manifests = appendManifestSet(
+    appendManifestSet(
+      emptyManifestSet(),
+      options.changedFiles ? restrictToChanged(everything, new Set(options.changedFiles)) : everything,
+    ),
     render.manifests,
   );
   const suppressions = options.suppressions ?? NO_SUPPRESSIONS;
   const finish = (result: AnalysisResult) => ({
     ...result,
     findings: attributeRenderedFindings(result.findings, manifests.images),
-    files: [...everything.files, ...render.manifests.files].sort(),
+    files: [...manifests.files].sort(),
     rendered: render.summary,
   });
   if (options.offline)
@@ -175,18 +180,6 @@ function safeLookup(source: CredentialLookup, warnings: string[]): CredentialLoo
         return undefined;
       }
     },
-  };
-}
-
-/** Raw files and rendered output together: rendered Secrets and ServiceAccounts serve every pod. */
-function withRendered(raw: ManifestSet, rendered: ManifestSet): ManifestSet {
-  return {
-    images: [...raw.images, ...rendered.images],
-    suppressions: [...raw.suppressions, ...rendered.suppressions],
-    serviceAccounts: [...raw.serviceAccounts, ...rendered.serviceAccounts],
-    pullSecrets: [...raw.pullSecrets, ...rendered.pullSecrets],
-    problems: [...raw.problems, ...rendered.problems],
-    files: [...raw.files, ...rendered.files],
   };
 }
 

@@ -32,6 +32,17 @@ export function emptyManifestSet(): ManifestSet {
   return { images: [], suppressions: [], serviceAccounts: [], pullSecrets: [], problems: [], files: [] };
 }
 
+/** Appends everything `from` holds to `into`, field by field. */
+export function appendManifestSet(into: ManifestSet, from: ManifestSet): ManifestSet {
+  into.images.push(...from.images);
+  into.suppressions.push(...from.suppressions);
+  into.serviceAccounts.push(...from.serviceAccounts);
+  into.pullSecrets.push(...from.pullSecrets);
+  into.problems.push(...from.problems);
+  into.files.push(...from.files);
+  return into;
+}
+
 /** Extracts images, service accounts and pull secrets from one file's text. */
 export function extractFromText(file: string, rawText: string, options: ExtractOptions, into: ManifestSet) {
   const text = rawText.charCodeAt(0) === 0xfeff ? rawText.slice(1) : rawText;
@@ -67,10 +78,7 @@ export function extractFromText(file: string, rawText: string, options: ExtractO
     problem('parse-error', offset, message);
     return;
   }
-  into.images.push(...scratch.images);
-  into.serviceAccounts.push(...scratch.serviceAccounts);
-  into.pullSecrets.push(...scratch.pullSecrets);
-  into.problems.push(...scratch.problems);
+  appendManifestSet(into, scratch);
 }
 
 /**

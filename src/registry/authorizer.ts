@@ -1,21 +1,16 @@
 import { createHash } from 'node:crypto';
 import { parseChallenges, type Challenge } from './challenge.js';
+import { tryNextOrigin, type Endpoint } from './endpoint.js';
+import { networkOutcome, pingErrorOutcome, retryAfter } from './errors.js';
 import { realmRefusal } from './guard.js';
 import { isFailure, type Transport } from './transport.js';
-import type { BasicCredential } from './types.js';
+import type { BasicCredential, ProbeFailure } from './types.js';
 
 /**
  * The conversation before a manifest request, for one registry and one credential: ping `/v2/` once,
  * then Basic credentials or bearer tokens, cached per scope until they expire. Like containerd's
  * authorizer, credentials go only to the registry's origin and to the realm it names.
  */
-
-export type AuthFailure =
-  | { kind: 'unreachable'; reason: string }
-  | { kind: 'refused'; reason: string }
-  | { kind: 'server-error'; status: number; reason: string }
-  | { kind: 'unauthorized'; withCredential: boolean; ambiguous: boolean; detail: string }
-  | { kind: 'rate-limited'; retryAfterSeconds?: number };
 
 export interface PingResult {
   /** `https://host` or, for loopback/insecure registries that do not speak TLS, `http://host`. */
@@ -43,14 +38,6 @@ export function credentialKey(credential: BasicCredential | undefined): string {
   return `${credential.username}:${createHash('sha256').update(credential.password).digest('hex').slice(0, 16)}`;
 }
 
-export interface EndpointPolicy {
-  /** `https://…` first; then `http://…` when the registry may be plain HTTP. */
-  origins: string[];
-  /** Skip TLS verification (registries the user listed as insecure). */
-  insecureTls: boolean;
-  allowPlainHttpRealm: boolean;
-}
-
 /**
  * Pings `/v2/` to learn the scheme that works and the challenge. One per registry, shared by every
  * credential: the challenge does not depend on who asks.
@@ -58,18 +45,15 @@ export interface EndpointPolicy {
 export async function pingRegistry(
   transport: Transport,
   host: string,
-  policy: EndpointPolicy,
-): Promise<PingResult | AuthFailure> {
-  let lastFailure = '';
-  for (const origin of policy.origins) {
-    const insecureTls = policy.insecureTls && origin.startsWith('https:');
+  endpoint: Endpoint,
+): Promise<PingResult | ProbeFailure> {
+  let lastFailure: ProbeFailure = { kind: 'unreachable', reason: '' };
+  for (const origin of endpoint.origins) {
+    const insecureTls = endpoint.insecureTls && origin.startsWith('https:');
     const response = await transport.request('ping', `${origin}/v2/`, { insecureTls });
     if (isFailure(response)) {
-      lastFailure = response.failure;
-      if (response.failure.includes('link-local')) return { kind: 'refused', reason: response.failure };
-      // A certificate problem is the answer (the kubelet would hit it too); plain HTTP is tried
-      // only when the server does not speak TLS at all.
-      if (response.failure.startsWith('TLS') && !response.failure.includes('does not speak HTTPS')) break;
+      lastFailure = networkOutcome(response);
+      if (!tryNextOrigin(response)) break;
       continue;
     }
     if (response.status === 200) return { origin, insecureTls };
@@ -79,27 +63,18 @@ export async function pingRegistry(
         challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
       return challenge ? { origin, challenge, insecureTls } : { origin, insecureTls };
     }
-    if (response.status === 429)
-      return { kind: 'rate-limited', ...retryAfter(response.headers['retry-after']) };
-    if (response.status === 404) {
-      return {
-        kind: 'server-error',
-        status: 404,
-        reason: `${host} does not serve the registry API (GET /v2/ is 404)`,
-      };
-    }
-    return { kind: 'server-error', status: response.status, reason: `GET /v2/ answered ${response.status}` };
+    return pingErrorOutcome(response, host);
   }
-  return { kind: 'unreachable', reason: lastFailure };
+  return lastFailure;
 }
 
 export class RegistrySession {
   private readonly tokens = new Map<string, CachedToken>();
-  private readonly pendingTokens = new Map<string, Promise<CachedToken | AuthFailure>>();
+  private readonly pendingTokens = new Map<string, Promise<CachedToken | ProbeFailure>>();
 
   constructor(
     private readonly transport: Transport,
-    readonly ping: () => Promise<PingResult | AuthFailure>,
+    readonly ping: () => Promise<PingResult | ProbeFailure>,
     private readonly allowPlainHttpRealm: boolean,
     readonly credential: BasicCredential | undefined,
     private readonly now: () => number = Date.now,
@@ -116,7 +91,7 @@ export class RegistrySession {
   }
 
   /** The Authorization header for pulling `repository`, nothing when anonymous, or why not. */
-  async authorization(repository: string): Promise<{ ping: PingResult; header?: string } | AuthFailure> {
+  async authorization(repository: string): Promise<{ ping: PingResult; header?: string } | ProbeFailure> {
     const ping = await this.ping();
     if ('kind' in ping) return ping;
     if (!ping.challenge) return { ping };
@@ -134,7 +109,7 @@ export class RegistrySession {
   }
 
   /** A cached token, the one a request already under way will bring (a batch counts), or a new one. */
-  private async token(ping: PingResult, scopes: string[]): Promise<CachedToken | AuthFailure> {
+  private async token(ping: PingResult, scopes: string[]): Promise<CachedToken | ProbeFailure> {
     const cached = scopes.map((scope) => this.tokens.get(scope));
     if (cached.every((token) => token && token.expiresAt > this.now())) return cached[0]!;
     if (scopes.length === 1 && this.pendingTokens.has(scopes[0]!)) return this.pendingTokens.get(scopes[0]!)!;
@@ -147,7 +122,7 @@ export class RegistrySession {
     return pending;
   }
 
-  private async fetchToken(ping: PingResult, scopes: string[]): Promise<CachedToken | AuthFailure> {
+  private async fetchToken(ping: PingResult, scopes: string[]): Promise<CachedToken | ProbeFailure> {
     const realm = ping.challenge!.params.realm ?? '';
     const refusal = realmRefusal(realm, this.allowPlainHttpRealm);
     if (refusal) return { kind: 'refused', reason: refusal };
@@ -157,11 +132,7 @@ export class RegistrySession {
     const headers: Record<string, string> = {};
     if (this.credential) headers.authorization = basicHeader(this.credential);
     const response = await this.transport.request('token', url.href, { headers });
-    if (isFailure(response)) {
-      return response.failure.includes('link-local')
-        ? { kind: 'refused', reason: response.failure }
-        : { kind: 'unreachable', reason: `token service ${url.host}: ${response.failure}` };
-    }
+    if (isFailure(response)) return networkOutcome(response, `token service ${url.host}`);
     if (response.status === 401 || response.status === 403) {
       return {
         kind: 'unauthorized',
@@ -208,9 +179,4 @@ export class RegistrySession {
 
 export function pullScope(repository: string): string {
   return `repository:${repository}:pull`;
-}
-
-export function retryAfter(header: string | undefined): { retryAfterSeconds?: number } {
-  const seconds = Number(header);
-  return header !== undefined && Number.isFinite(seconds) ? { retryAfterSeconds: seconds } : {};
 }

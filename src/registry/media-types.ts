@@ -75,23 +75,6 @@ export function configPlatform(body: unknown): Platform | undefined {
   };
 }
 
-/** The registry's error code from an error body (`{"errors":[{"code":"MANIFEST_UNKNOWN",…}]}`). */
-export function errorCode(body: Buffer): { code?: string; message?: string } {
-  try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    const first = isObject(parsed) && Array.isArray(parsed.errors) ? parsed.errors[0] : undefined;
-    if (isObject(first)) {
-      return {
-        ...(typeof first.code === 'string' ? { code: first.code } : {}),
-        ...(typeof first.message === 'string' ? { message: first.message } : {}),
-      };
-    }
-  } catch {
-    // not JSON: no code
-  }
-  return {};
-}
-
 export function parseJson(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString('utf8'));

@@ -17,8 +17,28 @@ export interface HttpResponse {
   url: string;
 }
 
+/** What went wrong below HTTP, for callers to branch on (never on the wording of `failure`). */
+export type NetworkCause =
+  /** A guard refused a link-local/metadata address (directly, by DNS, or by redirect). */
+  | 'forbidden-address'
+  /** TLS failed: an untrusted or invalid certificate. */
+  | 'tls'
+  /** The server answered TLS with something else: it speaks plain HTTP. */
+  | 'no-https'
+  | 'dns'
+  | 'refused'
+  | 'reset'
+  | 'timeout'
+  /** Too many redirects, or one to a scheme we do not follow. */
+  | 'redirect'
+  /** The body exceeded the bound. */
+  | 'too-large'
+  | 'other';
+
 export interface NetworkFailure {
+  /** Plain-English reason, for people. */
   failure: string;
+  cause: NetworkCause;
   /** Worth another attempt (a reset, a timeout), as opposed to a certain answer (TLS, DNS, a guard). */
   transient?: boolean;
 }
@@ -128,7 +148,7 @@ export class Transport {
     options: RequestOptions = {},
   ): Promise<HttpResponse | NetworkFailure> {
     this.counts[kind]++;
-    let last: HttpResponse | NetworkFailure = { failure: 'no attempt made' };
+    let last: HttpResponse | NetworkFailure = { failure: 'no attempt made', cause: 'other' };
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
       last = await this.followRedirects(url, options);
       const retryable = isFailure(last) ? last.transient === true : RETRY_STATUSES.has(last.status);
@@ -168,10 +188,14 @@ export class Transport {
       }
       const next = new URL(response.headers.location, current);
       if (next.protocol !== 'https:' && next.protocol !== 'http:') {
-        return { failure: `redirected to an unsupported scheme ${next.protocol}` };
+        return { failure: `redirected to an unsupported scheme ${next.protocol}`, cause: 'redirect' };
       }
-      if (isForbiddenAddress(next.hostname))
-        return { failure: `redirected to ${next.hostname}, a link-local/metadata address` };
+      if (isForbiddenAddress(next.hostname)) {
+        return {
+          failure: `redirected to ${next.hostname}, a link-local/metadata address`,
+          cause: 'forbidden-address',
+        };
+      }
       // Credentials are for the registry's origin only (as Docker and containerd do).
       if (next.origin !== new URL(current).origin) {
         headers = Object.fromEntries(
@@ -180,13 +204,14 @@ export class Transport {
       }
       current = next.href;
     }
-    return { failure: `more than ${MAX_REDIRECTS} redirects` };
+    return { failure: `more than ${MAX_REDIRECTS} redirects`, cause: 'redirect' };
   }
 
   private async once(url: string, options: RequestOptions): Promise<HttpResponse | NetworkFailure> {
     const target = new URL(url);
-    if (isForbiddenAddress(target.hostname))
-      return { failure: `${target.hostname} is a link-local/metadata address` };
+    if (isForbiddenAddress(target.hostname)) {
+      return { failure: `${target.hostname} is a link-local/metadata address`, cause: 'forbidden-address' };
+    }
     const dispatcher = this.dispatcherFor(target.origin, options.insecureTls === true);
     const method = options.method ?? 'GET';
     try {
@@ -205,8 +230,12 @@ export class Transport {
       const body =
         method === 'HEAD' ? Buffer.alloc(0) : await readBounded(response.body, this.options.maxBodyBytes);
       if (method === 'HEAD') await response.body.dump().catch(() => undefined);
-      if (body === undefined)
-        return { failure: `response body larger than ${this.options.maxBodyBytes} bytes` };
+      if (body === undefined) {
+        return {
+          failure: `response body larger than ${this.options.maxBodyBytes} bytes`,
+          cause: 'too-large',
+        };
+      }
       return { status: response.statusCode, headers, body, url };
     } catch (error) {
       return describeNetworkError(error, target);
@@ -243,26 +272,35 @@ export function describeNetworkError(error: unknown, target: URL): NetworkFailur
   const code = cause?.code ?? err?.code ?? '';
   const message = cause?.message ?? '';
   const host = target.host;
-  const certain = (failure: string): NetworkFailure => ({ failure, transient: false });
-  const transient = (failure: string): NetworkFailure => ({ failure, transient: true });
-  if (cause?.code === 'EFORBIDDENADDRESS') return certain(cause.message);
-  if (code === 'ENOTFOUND') return certain(`DNS lookup of ${target.hostname} failed (${code})`);
-  if (code === 'EAI_AGAIN') return transient(`DNS lookup of ${target.hostname} failed (${code})`);
-  if (code === 'ECONNREFUSED') return transient(`connection to ${host} refused`);
+  const certain = (cause: NetworkCause, failure: string): NetworkFailure => ({
+    failure,
+    cause,
+    transient: false,
+  });
+  const transient = (cause: NetworkCause, failure: string): NetworkFailure => ({
+    failure,
+    cause,
+    transient: true,
+  });
+  if (cause?.code === 'EFORBIDDENADDRESS') return certain('forbidden-address', cause.message);
+  if (code === 'ENOTFOUND') return certain('dns', `DNS lookup of ${target.hostname} failed (${code})`);
+  if (code === 'EAI_AGAIN') return transient('dns', `DNS lookup of ${target.hostname} failed (${code})`);
+  if (code === 'ECONNREFUSED') return transient('refused', `connection to ${host} refused`);
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
-    return transient(`connection to ${host} was reset`);
+    return transient('reset', `connection to ${host} was reset`);
   }
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return transient(`connecting to ${host} timed out`);
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return transient('timeout', `connecting to ${host} timed out`);
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || err?.name === 'TimeoutError') {
-    return transient(`${host} did not answer in time`);
+    return transient('timeout', `${host} did not answer in time`);
   }
   if (code === 'EPROTO' || /wrong version number|packet length too long/i.test(message)) {
-    return certain(`TLS to ${host} failed: the server does not speak HTTPS`);
+    return certain('no-https', `TLS to ${host} failed: the server does not speak HTTPS`);
   }
   if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code) || /certificate|ssl|tls/i.test(message)) {
-    return certain(`TLS to ${host} failed: ${message || code}`);
+    return certain('tls', `TLS to ${host} failed: ${message || code}`);
   }
   return transient(
+    'other',
     `request to ${host} failed: ${message || err?.message || String(error)}${code ? ` (${code})` : ''}`,
   );
 }

@@ -68,6 +68,9 @@ export type ProbeOutcome =
   /** A security guard refused to continue (token realm on a metadata address, …). */
   | { kind: 'refused'; reason: string };
 
+/** Every outcome but success: what the authorizer and the error mapping return. */
+export type ProbeFailure = Exclude<ProbeOutcome, { kind: 'exists' }>;
+
 /** Docker Hub style pull quota, read from the `ratelimit-*` headers. */
 export interface RateLimitInfo {
   limit: string;

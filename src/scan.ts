@@ -6,6 +6,7 @@ import { DEFAULT_NODE_CREDENTIAL_HOSTS, PullChecker, type CredentialLookup } fro
 import { restrictToChanged } from './analysis/scope.js';
 import { NO_SUPPRESSIONS, type SuppressionSettings } from './analysis/suppress.js';
 import { loadCiCredentials, type CiCredentialOptions } from './credentials/ci-credentials.js';
+import type { ImagePathSpec } from './manifests/custom-resources.js';
 import { appendManifestSet, emptyManifestSet } from './manifests/extract.js';
 import { discoverManifestFiles, InputError, readManifests } from './manifests/files.js';
 import type { ManifestSet } from './manifests/types.js';
@@ -33,6 +34,8 @@ export interface ScanOptions {
   suppressions?: SuppressionSettings;
   /** Kustomize and Helm rendering; DEFAULT_RENDER_SETTINGS when absent. */
   render?: Partial<RenderSettings>;
+  /** Image locations in other custom resources (configuration file `imagePaths`, kustomize fieldSpecs). */
+  imagePaths?: ImagePathSpec[];
 }
 
 export interface RegistrySettings {
@@ -94,7 +97,12 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   });
   const everything = await readManifests(
     files.filter((file) => !render.owned.has(file)),
-    { cwd: options.cwd, maxFileSize: options.maxFileSize, defaultNamespace: options.defaultNamespace },
+    {
+      cwd: options.cwd,
+      maxFileSize: options.maxFileSize,
+      defaultNamespace: options.defaultNamespace,
+      ...(options.imagePaths ? { imagePaths: options.imagePaths } : {}),
+    },
   );
   maskPullSecrets(everything, options.registry.mask);
   maskPullSecrets(render.manifests, options.registry.mask);

@@ -1,3 +1,4 @@
+import { customResourceImages, isKnownCustomResource, type ImagePathSpec } from './custom-resources.js';
 import { LineIndex } from './positions.js';
 import { containerImages, locatedString, podContext, pullSecretNames, type Locate } from './pod-spec.js';
 import { decodeDataValue, PULL_SECRET_KEYS, pullSecretCredentials } from './pull-secrets.js';
@@ -19,6 +20,8 @@ export interface ExtractOptions {
   /** Namespace of objects whose manifest names none (kubectl's `-n`). */
   defaultNamespace: string;
   limits?: YamlLimits;
+  /** Extra image locations in custom resources (configuration file `imagePaths`). */
+  imagePaths?: readonly ImagePathSpec[];
 }
 
 /** A Helm/Go template action: such a file must be rendered before anything in it is meaningful. */
@@ -175,6 +178,11 @@ class ObjectReader {
       return;
     }
     const resource = { kind: type.kind, name, namespace };
+    const custom = { resource, namespaceExplicit: writtenNamespace !== undefined, locate: this.locate };
+    this.into.images.push(
+      ...customResourceImages(object, type.apiVersion, type.kind, this.options.imagePaths ?? [], custom),
+    );
+    if (isKnownCustomResource(type.apiVersion, type.kind)) return;
     for (const spec of findPodSpecs(object, type.apiVersion, type.kind)) {
       const pod = podContext(spec, resource, writtenNamespace !== undefined, this.locate);
       this.into.images.push(...containerImages(spec, pod, this.locate));

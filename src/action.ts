@@ -1,130 +1,72 @@
 import * as core from '@actions/core';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError } from './manifests/files.js';
 import { detectChanges, type ChangeOptions } from './changes/index.js';
 import { publish } from './report/github.js';
 import { jsonReport } from './report/json.js';
 import { sarifReport } from './report/sarif.js';
-import { DEFAULT_REGISTRY_SETTINGS, scan, type RegistrySettings, type ScanOptions } from './scan.js';
+import { scan, type ScanOptions } from './scan.js';
 import {
-  DEFAULTS,
   failingFindings,
-  oneOf,
-  parseFailOn,
-  parseHostList,
-  parseList,
-  parseNamespace,
-  parsePlatformSetting,
-  parsePositiveInteger,
-  parseRuleList,
-  parseSeconds,
-  parseSize,
+  InputError,
+  resolveSettings,
+  scanOptions,
+  settingSpecs,
   type FailOn,
+  type RawSettings,
+  type ScanScope,
 } from './settings.js';
 
-/** The only place that reads action inputs. Names and defaults are those of action.yml. */
+/** The only place that reads action inputs: it hands raw strings to the settings table. */
 
 interface ActionSettings {
   scan: ScanOptions;
   failOn: FailOn;
   reportFile: string;
   sarifFile?: string;
-  scope: 'changed' | 'all';
+  scope: ScanScope;
   token: string;
   checkRun: boolean;
   comment: boolean;
 }
 
-function input(name: string, fallback: string): string {
-  const value = core.getInput(name);
-  return value === '' ? fallback : value;
+/** Every input of the table; an empty input is not set (GitHub passes action.yml's default anyway). */
+function rawInputs(): RawSettings {
+  const raw: RawSettings = {};
+  for (const [name, spec] of settingSpecs()) {
+    const value = spec.input ? core.getInput(spec.input) : '';
+    if (value !== '') raw[name] = value;
+  }
+  return raw;
 }
 
-function booleanInput(name: string, fallback: boolean): boolean {
-  const value = input(name, String(fallback)).toLowerCase();
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new InputError(`input "${name}" must be true or false; got "${value}"`);
-}
-
-export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionSettings {
+export function readInputs(env: NodeJS.ProcessEnv): ActionSettings {
   const cwd = env.GITHUB_WORKSPACE || process.cwd();
-  const paths = parseList(input('paths', '.'));
-  if (paths.length === 0) throw new InputError('input "paths" names no files or directories');
-  const registryAuth = core.getInput('registry-auth');
-  const githubToken = core.getInput('github-token');
-  const dockerConfig = core.getInput('docker-config');
+  const raw = rawInputs();
   // Masked before anything else can print them.
-  for (const secret of [registryAuth, githubToken]) if (secret) core.setSecret(secret);
-  const registry: RegistrySettings = {
-    ...DEFAULT_REGISTRY_SETTINGS,
-    defaultPlatform: parsePlatformSetting(
-      'input "default-platform"',
-      input('default-platform', DEFAULTS.defaultPlatform),
-    ),
-    insecureRegistries: parseHostList('input "insecure-registries"', input('insecure-registries', '')),
-    nodeCredentialHosts: parseHostList('input "node-credentials"', input('node-credentials', '')),
-    concurrency: parsePositiveInteger(
-      'input "concurrency"',
-      input('concurrency', String(DEFAULTS.concurrency)),
-      256,
-    ),
-    perRegistryConcurrency: parsePositiveInteger(
-      'input "per-registry-concurrency"',
-      input('per-registry-concurrency', String(DEFAULTS.perRegistryConcurrency)),
-      64,
-    ),
-    timeoutMs: parseSeconds('input "timeout"', input('timeout', String(DEFAULTS.timeoutSeconds))),
-    ciCredentials: {
-      env,
-      ...(dockerConfig ? { dockerConfigPath: path.resolve(cwd, dockerConfig) } : {}),
-      ...(registryAuth ? { registryAuthJson: registryAuth } : {}),
-      ...(githubToken ? { githubToken } : {}),
-    },
-    mask: (secret) => core.setSecret(secret),
-  };
-  const sarifFile = core.getInput('sarif-file');
-  const caFile = core.getInput('ca-file');
-  if (caFile) registry.caFile = caFile;
+  for (const secret of [raw.registryAuth, raw.githubToken]) if (secret) core.setSecret(secret);
+  const settings = resolveSettings(raw, 'action');
   return {
-    scan: {
-      cwd,
-      paths,
-      defaultNamespace: parseNamespace(
-        'input "default-namespace"',
-        input('default-namespace', DEFAULTS.defaultNamespace),
-      ),
-      maxFileSize: parseSize('input "max-file-size"', input('max-file-size', '10MB')),
-      offline: booleanInput('offline', false),
-      render: {
-        maxRoots: parsePositiveInteger('input "max-render-roots"', input('max-render-roots', '20'), 1000),
-        kustomizeRemote: booleanInput('kustomize-remote', false),
-        helmValues: parseList(input('helm-values', '')),
-      },
-      registry,
-      suppressions: {
-        ignoreRules: parseRuleList('input "ignore-rules"', input('ignore-rules', '')),
-        ignoreImages: parseList(input('ignore-images', '')),
-      },
-    },
-    failOn: parseFailOn('input "fail-on"', input('fail-on', DEFAULTS.failOn)),
+    scan: scanOptions(settings, { cwd, env, mask: (secret) => core.setSecret(secret) }),
+    failOn: settings.failOn,
     reportFile: path.resolve(
       cwd,
-      input('report-file', path.join(env.RUNNER_TEMP || cwd, 'imagepull-preflight.json')),
+      settings.reportFile || path.join(env.RUNNER_TEMP || cwd, 'imagepull-preflight.json'),
     ),
-    ...(sarifFile ? { sarifFile: path.resolve(cwd, sarifFile) } : {}),
-    scope: oneOf('input "scan"', input('scan', 'changed'), ['changed', 'all'] as const),
-    token: githubToken,
-    checkRun: booleanInput('check-run', true),
-    comment: booleanInput('comment', false),
+    ...(settings.sarifFile ? { sarifFile: path.resolve(cwd, settings.sarifFile) } : {}),
+    scope: settings.scan,
+    token: settings.githubToken,
+    checkRun: settings.checkRun,
+    comment: settings.comment,
   };
 }
 
-export async function runAction(): Promise<void> {
+/** `env` is the runner's environment, handed in by main-action.ts: nothing else reads it. */
+export async function runAction(env: NodeJS.ProcessEnv): Promise<void> {
   try {
-    const settings = readInputs();
-    const changes = settings.scope === 'changed' ? await detectChanges(changeOptions(settings)) : undefined;
+    const settings = readInputs(env);
+    const changes =
+      settings.scope === 'changed' ? await detectChanges(changeOptions(settings, env)) : undefined;
     const scope =
       changes?.mode === 'files'
         ? `changed files (${changes.source})`
@@ -148,6 +90,8 @@ export async function runAction(): Promise<void> {
       failed: failing.length > 0,
       scope,
       notes: changes?.notes ?? [],
+      repository: env.GITHUB_REPOSITORY ?? '',
+      stepSummary: Boolean(env.GITHUB_STEP_SUMMARY),
     });
     const count = (severity: string) => result.findings.filter((f) => f.severity === severity).length;
     core.setOutput('errors', count('error'));
@@ -170,8 +114,7 @@ export async function runAction(): Promise<void> {
   }
 }
 
-function changeOptions(settings: ActionSettings): ChangeOptions {
-  const env = process.env;
+function changeOptions(settings: ActionSettings, env: NodeJS.ProcessEnv): ChangeOptions {
   return {
     eventName: env.GITHUB_EVENT_NAME ?? '',
     ...(env.GITHUB_EVENT_PATH ? { eventPath: env.GITHUB_EVENT_PATH } : {}),

@@ -1,3 +1,3 @@
 import { runAction } from './action.js';
 
-await runAction();
+await runAction(process.env);

@@ -8,7 +8,7 @@ import { NO_SUPPRESSIONS, type SuppressionSettings } from './analysis/suppress.j
 import { loadCiCredentials, type CiCredentialOptions } from './credentials/ci-credentials.js';
 import type { ImagePathSpec } from './manifests/custom-resources.js';
 import { appendManifestSet, emptyManifestSet } from './manifests/extract.js';
-import { discoverManifestFiles, InputError, readManifests } from './manifests/files.js';
+import { discoverManifestFiles, readManifests } from './manifests/files.js';
 import type { ManifestSet } from './manifests/types.js';
 import { attributeRenderedFindings } from './render/findings.js';
 import {
@@ -19,6 +19,7 @@ import {
 } from './render/index.js';
 import { RegistryClient } from './registry/client.js';
 import type { Platform, RateLimitInfo } from './registry/types.js';
+import { DEFAULT_SETTINGS, InputError, registrySettings } from './settings.js';
 
 /** Everything the engine needs, already validated: the CLI and the action each build one. */
 export interface ScanOptions {
@@ -55,15 +56,8 @@ export interface RegistrySettings {
   dispatcher?: Dispatcher;
 }
 
-export const DEFAULT_REGISTRY_SETTINGS: RegistrySettings = {
-  defaultPlatform: { os: 'linux', architecture: 'amd64' },
-  insecureRegistries: [],
-  nodeCredentialHosts: [],
-  concurrency: 16,
-  perRegistryConcurrency: 6,
-  timeoutMs: 15_000,
-  mask: () => {},
-};
+/** The settings table's defaults, with no CI credentials (tests and benchmarks start from these). */
+export const DEFAULT_REGISTRY_SETTINGS: RegistrySettings = registrySettings(DEFAULT_SETTINGS);
 
 export interface RegistryActivity {
   contacted: string[];

@@ -1,41 +1,41 @@
+import path from 'node:path';
 import { atLeast, type Finding, type Severity } from './findings.js';
 import { RULES, type RuleId } from './analysis/rules.js';
-import { InputError } from './manifests/files.js';
 import { parsePlatform } from './registry/platforms.js';
 import type { Platform } from './registry/types.js';
+import type { RegistrySettings, ScanOptions } from './scan.js';
 
 /**
- * Validation shared by the CLI and the action, so both refuse bad values with the same plain-English
- * message. Each parser names the setting it reads.
+ * Every setting, in one table: its action input, CLI flag, parser, default, bounds and description.
+ * The action (action.ts) and the CLI (cli.ts) only supply raw strings; `--help`, action.yml and the
+ * README tables are checked against this table by test/settings.test.ts.
  */
 
+/** A problem with what the user asked for (a bad value, a path that does not exist): exit code 2, not a finding. */
+export class InputError extends Error {}
+
 export type FailOn = Severity | 'never';
+export type OutputFormat = 'text' | 'json' | 'sarif';
+export type ScanScope = 'changed' | 'all';
 
 /** The findings that fail the run at this threshold. */
 export function failingFindings(findings: Finding[], failOn: FailOn): Finding[] {
   return failOn === 'never' ? [] : findings.filter((finding) => atLeast(finding.severity, failOn));
 }
 
-export type OutputFormat = 'text' | 'json' | 'sarif';
-
-export const DEFAULTS = {
-  failOn: 'error' as FailOn,
-  format: 'text' as OutputFormat,
-  defaultNamespace: 'default',
-  maxFileSize: 10 * 1024 * 1024,
-  defaultPlatform: 'linux/amd64',
-  concurrency: 16,
-  perRegistryConcurrency: 6,
-  timeoutSeconds: 15,
-};
+// ---------------------------------------------------------------------------------------------------
+// Parsers. Each names the setting it reads (`input "timeout"`, `--timeout`) in its plain-English error.
 
 export function oneOf<T extends string>(setting: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new InputError(`${setting} must be one of ${allowed.join(', ')}; got "${value}"`);
 }
 
-export function parseFailOn(setting: string, value: string): FailOn {
-  return oneOf(setting, value, ['error', 'warning', 'notice', 'never'] as const);
+export function parseBoolean(setting: string, value: string): boolean {
+  const lower = value.toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false') return false;
+  throw new InputError(`${setting} must be true or false; got "${lower}"`);
 }
 
 /** A DNS-1123 label, as Kubernetes requires of namespace names. */
@@ -106,10 +106,11 @@ export function parseHostList(setting: string, value: string): string[] {
   return hosts;
 }
 
-export function parseSeconds(setting: string, value: string): number {
+/** Seconds (fractions allowed) up to `max`, returned in milliseconds. */
+export function parseSeconds(setting: string, value: string, max = 600): number {
   const seconds = Number(value.trim());
-  if (/^\d+(\.\d+)?$/.test(value.trim()) && seconds > 0 && seconds <= 600) return Math.round(seconds * 1000);
-  throw new InputError(`${setting} must be a number of seconds from 1 to 600; got "${value}"`);
+  if (/^\d+(\.\d+)?$/.test(value.trim()) && seconds > 0 && seconds <= max) return Math.round(seconds * 1000);
+  throw new InputError(`${setting} must be a number of seconds from 1 to ${max}; got "${value}"`);
 }
 
 /** Rule IDs from the catalogue; an unknown one is a typo the user wants to hear about. */
@@ -122,4 +123,432 @@ export function parseRuleList(setting: string, value: string): string[] {
     );
   }
   return rules;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The table.
+
+interface SettingSpec<T> {
+  /** The action input (also the key in action.yml); absent: CLI only. */
+  input?: string;
+  /** The CLI flag without `--`; absent: action only (or positional, like `paths`). */
+  flag?: string;
+  /** The flag's argument in `--help`; absent: a boolean switch. */
+  arg?: string;
+  /** The flag may be repeated; its values are joined with commas. */
+  repeatable?: boolean;
+  /** The raw default, exactly as action.yml writes it. */
+  default: string;
+  /** Inclusive bounds of numeric settings, enforced by `parse`. */
+  bounds?: { min: number; max: number };
+  parse: (label: string, raw: string) => T;
+  /** action.yml's description (and the README's inputs table). */
+  description: string;
+  /** The `--help` text; `(default: …)` is added from `default` unless `helpDefault` is false. */
+  help?: string;
+  helpDefault?: boolean;
+}
+
+function setting<T>(spec: SettingSpec<T>): SettingSpec<T> {
+  return spec;
+}
+
+const text = (_label: string, raw: string) => raw;
+const list = (_label: string, raw: string) => parseList(raw);
+function integer(min: number, max: number) {
+  return {
+    bounds: { min, max },
+    parse: (label: string, raw: string) => parsePositiveInteger(label, raw, max),
+  };
+}
+function seconds(min: number, max: number) {
+  return { bounds: { min, max }, parse: (label: string, raw: string) => parseSeconds(label, raw, max) };
+}
+
+export const SETTINGS = {
+  format: setting({
+    flag: 'format',
+    arg: 'text|json|sarif',
+    default: 'text',
+    parse: (label, raw) => oneOf<OutputFormat>(label, raw, ['text', 'json', 'sarif']),
+    description: 'Output format of the CLI.',
+    help: 'output format',
+  }),
+  output: setting({
+    flag: 'output',
+    arg: 'FILE',
+    default: '',
+    parse: text,
+    description: 'Write the report to this file instead of standard output.',
+    help: 'write the report to FILE instead of standard output',
+  }),
+  paths: setting({
+    input: 'paths',
+    default: '.',
+    parse: (label, raw) => {
+      const paths = parseList(raw);
+      if (paths.length === 0) throw new InputError(`${label} names no files or directories`);
+      return paths;
+    },
+    description:
+      'Manifest files, directories (walked, skipping .git and node_modules) or globs, separated by commas or newlines. Directories yield every .yaml, .yml and .json file.',
+  }),
+  scan: setting({
+    input: 'scan',
+    default: 'changed',
+    parse: (label, raw) => oneOf<ScanScope>(label, raw, ['changed', 'all']),
+    description:
+      'changed: report on workloads in files the event changed (pull request files, pushed commits), plus pods using a changed Secret or ServiceAccount. all: everything under paths. Secrets and ServiceAccounts are always read from all of paths.',
+  }),
+  failOn: setting({
+    input: 'fail-on',
+    flag: 'fail-on',
+    arg: 'error|warning|notice|never',
+    default: 'error',
+    parse: (label, raw) => oneOf<FailOn>(label, raw, ['error', 'warning', 'notice', 'never']),
+    description:
+      'Fail the step when a finding is at or above this severity: error, warning, notice or never.',
+    help: 'exit 1 when a finding is at or above this severity',
+  }),
+  defaultNamespace: setting({
+    input: 'default-namespace',
+    flag: 'default-namespace',
+    arg: 'NAME',
+    default: 'default',
+    parse: parseNamespace,
+    description: "Namespace of objects whose manifest names none (as kubectl's -n would apply them).",
+    help: 'namespace of objects that name none',
+  }),
+  maxFileSize: setting({
+    input: 'max-file-size',
+    flag: 'max-file-size',
+    arg: 'SIZE',
+    default: '10MB',
+    parse: parseSize,
+    description: 'Larger files are reported as not scanned instead of parsed, e.g. 10MB, 512KB.',
+    help: 'skip (and report) larger files, e.g. 10MB',
+  }),
+  offline: setting({
+    input: 'offline',
+    flag: 'offline',
+    default: 'false',
+    parse: parseBoolean,
+    description:
+      'true to check only what the files say (references, policies, secrets), with no registry traffic.',
+    help: 'no registry traffic: check only what the files say',
+  }),
+  defaultPlatform: setting({
+    input: 'default-platform',
+    flag: 'default-platform',
+    arg: 'PLATFORM',
+    default: 'linux/amd64',
+    parse: parsePlatformSetting,
+    description:
+      "Platform of the cluster's nodes when a pod does not constrain kubernetes.io/arch, as os/architecture[/variant].",
+    help: 'node platform when a pod names none',
+  }),
+  githubToken: setting({
+    input: 'github-token',
+    default: '${{ github.token }}',
+    // Outside a workflow nothing substitutes the expression: then there is no token.
+    parse: (_label, raw) => (raw === '${{ github.token }}' ? '' : raw),
+    description:
+      'Token used to look at ghcr.io images (never to decide what the kubelet gets). Needs packages: read for private packages.',
+  }),
+  dockerConfig: setting({
+    input: 'docker-config',
+    flag: 'docker-config',
+    arg: 'FILE',
+    default: '',
+    parse: text,
+    description:
+      'Docker config file the check may use to look at private registries (what docker/login-action writes). Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json. Supports auths, credsStore and credHelpers.',
+    help: 'Docker config the check may use to look (default: $DOCKER_CONFIG/config.json,\nelse ~/.docker/config.json); never decides what the kubelet gets',
+  }),
+  registryAuth: setting({
+    input: 'registry-auth',
+    default: '',
+    parse: text,
+    description:
+      'A Docker config JSON document ({"auths": {...}}), e.g. from a repository secret, that the check may use to look at private registries. Masked in logs.',
+  }),
+  insecureRegistries: setting({
+    input: 'insecure-registries',
+    flag: 'insecure-registry',
+    arg: 'HOST',
+    repeatable: true,
+    default: '',
+    parse: parseHostList,
+    description:
+      'Registry hosts (host[:port], comma or newline separated) that may be plain HTTP or have TLS certificates that cannot be verified. Loopback registries are always tried over HTTPS, then HTTP.',
+    help: 'registry that may be plain HTTP or unverified TLS (repeatable)',
+  }),
+  caFile: setting({
+    input: 'ca-file',
+    flag: 'ca-file',
+    arg: 'FILE',
+    default: '',
+    parse: text,
+    description: 'Extra CA certificates (PEM file) to trust for registries. NODE_EXTRA_CA_CERTS works too.',
+    help: 'extra CA certificates (PEM) to trust for registries',
+  }),
+  nodeCredentials: setting({
+    input: 'node-credentials',
+    flag: 'node-credentials',
+    arg: 'HOSTS',
+    default: '',
+    parse: parseHostList,
+    description:
+      'Registry host globs whose nodes pull with their own credentials (kubelet credential provider or node config.json), in addition to ECR, GCR/Artifact Registry and ACR. A refused anonymous pull from these is a warning, not an error.',
+    help: 'comma-separated host globs whose nodes pull with their own credentials,\nin addition to ECR, GCR/Artifact Registry and ACR',
+  }),
+  concurrency: setting({
+    input: 'concurrency',
+    flag: 'concurrency',
+    arg: 'N',
+    default: '16',
+    ...integer(1, 256),
+    description: 'Registry requests in flight at once.',
+    help: 'requests in flight at once',
+  }),
+  perRegistryConcurrency: setting({
+    input: 'per-registry-concurrency',
+    flag: 'per-registry-concurrency',
+    arg: 'N',
+    default: '6',
+    ...integer(1, 64),
+    description: 'Registry requests in flight at once per registry.',
+    help: 'requests in flight per registry',
+  }),
+  /** In milliseconds; written in seconds. */
+  timeout: setting({
+    input: 'timeout',
+    flag: 'timeout',
+    arg: 'SECONDS',
+    default: '15',
+    ...seconds(1, 600),
+    description: 'Per-request timeout in seconds; retries of resets, 5xx and 429 are bounded.',
+    help: 'per-request timeout',
+  }),
+  maxRenderRoots: setting({
+    input: 'max-render-roots',
+    flag: 'max-render-roots',
+    arg: 'N',
+    default: '20',
+    ...integer(1, 1000),
+    description:
+      'Kustomize roots (kustomizations nothing else references) and Helm charts rendered at most per run; with scan: changed, only those whose files changed. A warning says when some were left out.',
+    help: 'kustomize roots and Helm charts rendered at most',
+  }),
+  kustomizeRemote: setting({
+    input: 'kustomize-remote',
+    flag: 'kustomize-remote',
+    default: 'false',
+    parse: parseBoolean,
+    description:
+      'true to let kustomize fetch remote bases (URLs, git references). Otherwise nothing is fetched and overlays that use one are reported as not rendered.',
+    help: 'let kustomize fetch remote bases (network); otherwise they are reported',
+  }),
+  helmValues: setting({
+    input: 'helm-values',
+    flag: 'helm-values',
+    arg: 'GLOBS',
+    default: '',
+    parse: list,
+    description:
+      "Values files to render each chart with: globs relative to the chart, comma or newline separated, e.g. values.yaml,values-prod.yaml. Each match is rendered on its own over the chart's defaults (a+b layers two files). Default: the chart's values.yaml alone. Needs helm on the runner.",
+    help: "comma-separated values-file globs relative to each chart, each rendered\non its own (default: the chart's values.yaml)",
+  }),
+  checkRun: setting({
+    input: 'check-run',
+    default: 'true',
+    parse: parseBoolean,
+    description:
+      "true to publish findings as a check run on the pull request's head commit (needs checks: write), which shows every annotation; without that permission (fork pull requests) it falls back to workflow-command annotations.",
+  }),
+  comment: setting({
+    input: 'comment',
+    default: 'false',
+    parse: parseBoolean,
+    description:
+      'true to keep one sticky pull request comment with the report, updated in place (needs pull-requests: write).',
+  }),
+  sarifFile: setting({
+    input: 'sarif-file',
+    default: '',
+    parse: text,
+    description:
+      'Write a SARIF 2.1.0 report here, for github/codeql-action/upload-sarif (needs security-events: write).',
+  }),
+  ignoreRules: setting({
+    input: 'ignore-rules',
+    flag: 'ignore-rules',
+    arg: 'IDS',
+    default: '',
+    parse: parseRuleList,
+    description: 'Rule IDs never reported (comma or newline separated); see docs/rules.md.',
+    help: 'comma-separated rule IDs never reported (see docs/rules.md)',
+  }),
+  ignoreImages: setting({
+    input: 'ignore-images',
+    flag: 'ignore-images',
+    arg: 'GLOBS',
+    default: '',
+    parse: list,
+    description:
+      'Globs on images as written whose findings are suppressed, e.g. registry.internal/*. Suppressed findings are still counted in the summary.',
+    help: 'comma-separated globs on images as written whose findings are suppressed',
+  }),
+  reportFile: setting({
+    input: 'report-file',
+    default: '',
+    parse: text,
+    description:
+      "Where to write the JSON report. Default: imagepull-preflight.json in the runner's temporary directory.",
+  }),
+};
+
+export type SettingName = keyof typeof SETTINGS;
+/** Every setting, parsed. */
+export type Settings = { [K in SettingName]: ReturnType<(typeof SETTINGS)[K]['parse']> };
+/** Raw values as the action or the CLI received them; an absent value means "not set". */
+export type RawSettings = Partial<Record<SettingName, string>>;
+
+const NAMES = Object.keys(SETTINGS) as SettingName[];
+
+/** The same setting named the way its source names it, for error messages. */
+export type Source = 'action' | 'cli';
+
+export function settingLabel(name: SettingName, source: Source): string {
+  const spec: SettingSpec<unknown> = SETTINGS[name];
+  if (source === 'cli' && spec.flag) return `--${spec.flag}`;
+  return `input "${spec.input ?? spec.flag ?? name}"`;
+}
+
+/** Parses every setting: the raw value when set, else the table's default. */
+export function resolveSettings(raw: RawSettings, source: Source): Settings {
+  const settings: Record<string, unknown> = {};
+  for (const name of NAMES) {
+    const spec: SettingSpec<unknown> = SETTINGS[name];
+    const value = raw[name];
+    settings[name] = spec.parse(settingLabel(name, source), value ?? spec.default);
+  }
+  return settings as Settings;
+}
+
+/** Every setting at its default. */
+export const DEFAULT_SETTINGS: Settings = resolveSettings({}, 'action');
+
+export interface ScanContext {
+  cwd: string;
+  /** The CI environment, where CI credentials are looked up. */
+  env: NodeJS.ProcessEnv;
+  /** Called with every secret read. */
+  mask?: (secret: string) => void;
+}
+
+/** The registry part of the scan options. */
+export function registrySettings(settings: Settings, context?: ScanContext): RegistrySettings {
+  const registry: RegistrySettings = {
+    defaultPlatform: settings.defaultPlatform,
+    insecureRegistries: settings.insecureRegistries,
+    nodeCredentialHosts: settings.nodeCredentials,
+    concurrency: settings.concurrency,
+    perRegistryConcurrency: settings.perRegistryConcurrency,
+    timeoutMs: settings.timeout,
+    mask: context?.mask ?? (() => {}),
+  };
+  if (settings.caFile) registry.caFile = settings.caFile;
+  if (context) {
+    const token = settings.githubToken;
+    registry.ciCredentials = {
+      env: context.env,
+      ...(settings.dockerConfig ? { dockerConfigPath: resolvePath(context.cwd, settings.dockerConfig) } : {}),
+      ...(settings.registryAuth ? { registryAuthJson: settings.registryAuth } : {}),
+      ...(token ? { githubToken: token } : {}),
+    };
+  }
+  return registry;
+}
+
+/** What the engine needs from the settings; the CLI passes its positional paths. */
+export function scanOptions(settings: Settings, context: ScanContext): ScanOptions {
+  return {
+    cwd: context.cwd,
+    paths: settings.paths,
+    defaultNamespace: settings.defaultNamespace,
+    maxFileSize: settings.maxFileSize,
+    offline: settings.offline,
+    render: {
+      maxRoots: settings.maxRenderRoots,
+      kustomizeRemote: settings.kustomizeRemote,
+      helmValues: settings.helmValues,
+    },
+    registry: registrySettings(settings, context),
+    suppressions: { ignoreRules: settings.ignoreRules, ignoreImages: settings.ignoreImages },
+  };
+}
+
+/** `~/…` is left for the credential loader to expand against HOME. */
+function resolvePath(cwd: string, file: string): string {
+  return file === '~' || file.startsWith('~/') ? file : path.resolve(cwd, file);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// What the table shows: `--help` and the parseArgs options.
+
+/** The options block of `--help`, in table order. */
+export function cliOptionsHelp(): string {
+  const lines: string[] = [];
+  for (const name of NAMES) {
+    const spec: SettingSpec<unknown> = SETTINGS[name];
+    if (!spec.flag || !spec.help) continue;
+    const showDefault = spec.helpDefault !== false && spec.default !== '' && spec.arg !== undefined;
+    const help = `${spec.help}${showDefault ? ` (default: ${spec.default})` : ''}`;
+    lines.push(...optionLines(`--${spec.flag}${spec.arg ? ` ${spec.arg}` : ''}`, help));
+  }
+  return lines.join('\n');
+}
+
+const HELP_COLUMN = 30;
+
+export function optionLines(option: string, help: string): string[] {
+  const [first = '', ...rest] = help.split('\n');
+  const head = `  ${option}`;
+  const lines =
+    head.length + 1 <= HELP_COLUMN
+      ? [`${head.padEnd(HELP_COLUMN)}${first}`]
+      : [head, `${' '.repeat(HELP_COLUMN)}${first}`];
+  return [...lines, ...rest.map((line) => `${' '.repeat(HELP_COLUMN)}${line}`)];
+}
+
+/** node:util parseArgs options for every flag of the table (values stay raw strings). */
+export function cliParseOptions(): Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
+  for (const name of NAMES) {
+    const spec: SettingSpec<unknown> = SETTINGS[name];
+    if (!spec.flag) continue;
+    options[spec.flag] =
+      spec.arg === undefined
+        ? { type: 'boolean' }
+        : { type: 'string', ...(spec.repeatable ? { multiple: true } : {}) };
+  }
+  return options;
+}
+
+/** parseArgs values → raw settings: switches given are "true", repeated flags joined with commas. */
+export function cliRawSettings(values: Record<string, string | boolean | string[] | undefined>): RawSettings {
+  const raw: RawSettings = {};
+  for (const name of NAMES) {
+    const spec: SettingSpec<unknown> = SETTINGS[name];
+    const value = spec.flag ? values[spec.flag] : undefined;
+    if (value === undefined || value === false) continue;
+    raw[name] = value === true ? 'true' : Array.isArray(value) ? value.join(',') : value;
+  }
+  return raw;
+}
+
+/** The setting specs, for the tests that hold action.yml, `--help` and the README to the table. */
+export function settingSpecs(): Array<[SettingName, SettingSpec<unknown>]> {
+  return NAMES.map((name) => [name, SETTINGS[name]]);
 }

@@ -2,13 +2,11 @@ import { glob, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { extractFromText, emptyManifestSet, type ExtractOptions } from './extract.js';
 import type { ManifestSet } from './types.js';
+import { InputError } from '../settings.js';
 
 export const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
 const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
 const GLOB_CHARS = /[*?[\]{}]/;
-
-/** A problem with what the user asked for (a path that does not exist): exit code 2, not a finding. */
-export class InputError extends Error {}
 
 export interface ReadOptions extends ExtractOptions {
   cwd: string;

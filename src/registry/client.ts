@@ -5,6 +5,7 @@ import { Limiter } from './limiter.js';
 import { listTags, type TagListing } from './tags.js';
 import { Transport, type TransportOptions } from './transport.js';
 import type { BasicCredential, ManifestProbe, ProbeFailure, ProbeOutcome, RateLimitInfo } from './types.js';
+import { DEFAULT_SETTINGS } from '../settings.js';
 
 export type { TagListing } from './tags.js';
 
@@ -40,7 +41,7 @@ export class RegistryClient {
 
   constructor(private readonly options: RegistryClientOptions = {}) {
     this.transport = new Transport(options.transport);
-    this.global = new Limiter(options.concurrency ?? 16);
+    this.global = new Limiter(options.concurrency ?? DEFAULT_SETTINGS.concurrency);
     this.endpoints = new EndpointResolver(options.insecureRegistries);
     this.fetcher = new ManifestFetcher(this.transport, this.rateLimits);
   }
@@ -72,7 +73,7 @@ export class RegistryClient {
   private limiter(apiHost: string): Limiter {
     let limiter = this.perRegistry.get(apiHost);
     if (!limiter) {
-      limiter = new Limiter(this.options.perRegistryConcurrency ?? 6);
+      limiter = new Limiter(this.options.perRegistryConcurrency ?? DEFAULT_SETTINGS.perRegistryConcurrency);
       this.perRegistry.set(apiHost, limiter);
     }
     return limiter;

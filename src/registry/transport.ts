@@ -1,6 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { Pool, type Dispatcher } from 'undici';
 import { isForbiddenAddress } from './guard.js';
+import { DEFAULT_SETTINGS } from '../settings.js';
 
 /**
  * HTTP for registries: a keep-alive pool per origin (or one injected dispatcher), timeouts, bounded
@@ -61,7 +62,7 @@ export interface TransportOptions {
 
 export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
   connectTimeoutMs: 5_000,
-  requestTimeoutMs: 15_000,
+  requestTimeoutMs: DEFAULT_SETTINGS.timeout,
   retries: 2,
   maxRetryAfterMs: 10_000,
   maxBodyBytes: 4 * 1024 * 1024,

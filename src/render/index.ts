@@ -23,6 +23,7 @@ import {
 } from './kustomize/graph.js';
 import { KustomizeRenderer, rootLabel } from './kustomize/render.js';
 import { SourceFiles } from './sources.js';
+import { DEFAULT_SETTINGS } from '../settings.js';
 
 export type { HelmRunner } from './helm/runner.js';
 export type { KustomizeRunner } from './kustomize/build.js';
@@ -42,7 +43,7 @@ export interface RenderSettings {
 }
 
 export const DEFAULT_RENDER_SETTINGS: RenderSettings = {
-  maxRoots: 20,
+  maxRoots: DEFAULT_SETTINGS.maxRenderRoots,
   kustomizeRemote: false,
   helmValues: [],
   timeoutMs: 120_000,

@@ -13,6 +13,10 @@ export interface PublishOptions {
   failed: boolean;
   scope: string;
   notes: string[];
+  /** GITHUB_REPOSITORY: owner/repo, or empty outside a workflow. */
+  repository: string;
+  /** GITHUB_STEP_SUMMARY is set: the runner has a job summary file to write. */
+  stepSummary: boolean;
 }
 
 export const CHECK_RUN_NAME = 'imagepull-preflight';
@@ -23,9 +27,8 @@ function headSha(): string {
   return pr?.head?.sha ?? github.context.sha;
 }
 
-function lineLink(): LineLink {
+function lineLink(repository: string): LineLink {
   const { serverUrl } = github.context;
-  const repository = process.env.GITHUB_REPOSITORY;
   const sha = headSha();
   if (!repository || !sha) return () => undefined;
   return (file, line) =>
@@ -43,10 +46,10 @@ function describeApiError(error: unknown): string {
  * that always lists every finding, and the optional sticky PR comment.
  */
 export async function publish(result: ScanResult, options: PublishOptions): Promise<void> {
-  const context = { link: lineLink(), scope: options.scope, notes: options.notes };
+  const context = { link: lineLink(options.repository), scope: options.scope, notes: options.notes };
   const summary = summaryMarkdown(result, context);
   const octokit = options.token ? github.getOctokit(options.token) : undefined;
-  const repository = process.env.GITHUB_REPOSITORY?.split('/');
+  const repository = options.repository ? options.repository.split('/') : undefined;
   let annotated = false;
   if (octokit && options.checkRun && repository?.length === 2 && headSha() && result.findings.length) {
     try {
@@ -65,7 +68,7 @@ export async function publish(result: ScanResult, options: PublishOptions): Prom
   }
   if (!annotated) annotate(result.findings);
   // Outside a runner (a local `act`-less run) there is no summary file to write.
-  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(summary, true).write();
+  if (options.stepSummary) await core.summary.addRaw(summary, true).write();
   else core.info(summary);
 
   const pr = github.context.payload.pull_request as { number?: number } | undefined;

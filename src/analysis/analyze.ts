@@ -2,6 +2,7 @@ import type { Finding } from '../findings.js';
 import type { ContainerImage, ManifestSet } from '../manifests/types.js';
 import { parseImageReference } from '../reference/index.js';
 import type { ImageReference } from '../reference/types.js';
+import { deployTimeFinding } from './deploy-time.js';
 import { imageFinding } from './finding.js';
 import { summarizeImages, type ImageReport, type ImageStatus, type ImageVerdict } from './images.js';
 import { manifestProblemFindings } from './manifest-findings.js';
@@ -47,6 +48,11 @@ export async function analyze(
   const verdicts = await Promise.all(
     parsed.map(async ({ image, parsed: result }): Promise<ImageVerdict> => {
       if (!result.ok) {
+        const deployTime = deployTimeFinding(image);
+        if (deployTime) {
+          findings.push(deployTime);
+          return { image, status: 'unverified' };
+        }
         findings.push(
           imageFinding('invalid-reference', image, {
             message: `"${image.image}" is not a valid image reference (${result.reason}); the kubelet reports InvalidImageName and never pulls.`,

@@ -121,6 +121,14 @@ const RULE_LIST = [
     clusterShows: 'helm install / upgrade fails with the same error; nothing from this release is applied',
     fix: 'Fix the chart or its values so that helm template renders it (the finding quotes helm’s error).',
   },
+  {
+    id: 'gitops-render-error',
+    severity: 'error',
+    title: 'Argo CD Application or Flux Kustomization cannot be rendered',
+    clusterShows:
+      'The Application or Kustomization fails to sync with the same error; nothing from it is applied',
+    fix: 'Fix what the finding names (the path, the override file, the substitution) so that the controller can build it.',
+  },
   // Warnings: cannot be verified from here, or will break later.
   {
     id: 'pull-secret-not-in-repository',
@@ -207,6 +215,13 @@ const RULE_LIST = [
       'Unknown: the overlays that use this base were not rendered, so their images were not checked',
     fix: 'Vendor the base into the repository, or set kustomize-remote: true to let the check fetch it.',
   },
+  {
+    id: 'gitops-substitution-unresolved',
+    severity: 'warning',
+    title: 'Flux substitution variable not resolved; not verified',
+    clusterShows: 'Depends on the ConfigMap or Secret that exists in the cluster',
+    fix: 'Add the ConfigMap or Secret named in substituteFrom to the repository (or mark it optional: true and give a default).',
+  },
   // Notices.
   {
     id: 'mutable-tag',
@@ -228,6 +243,20 @@ const RULE_LIST = [
     title: 'Chart or kustomization not rendered: tool not installed',
     clusterShows: 'Nothing: images in this chart or overlay were not checked',
     fix: 'Install helm (azure/setup-helm) or kubectl before this step so the check can render it.',
+  },
+  {
+    id: 'gitops-source-not-checked',
+    severity: 'notice',
+    title: 'GitOps source outside this repository not checked',
+    clusterShows: 'Depends on the chart or repository the controller fetches',
+    fix: 'Nothing, if that source is checked where it lives; sources are never fetched from here.',
+  },
+  {
+    id: 'deploy-time-substitution',
+    severity: 'notice',
+    title: 'Image is substituted at deploy time; not verified',
+    clusterShows: 'Depends on the value substituted at deploy time',
+    fix: 'Nothing, if a Flux Kustomization outside the scanned paths substitutes it; scan that Kustomization too to check the image.',
   },
 ] as const satisfies readonly Rule[];
 

@@ -2,14 +2,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dispatcher } from 'undici';
 import { analyze, type AnalysisResult } from './analysis/analyze.js';
-import { DEFAULT_NODE_CREDENTIAL_HOSTS, PullChecker, type CredentialLookup } from './analysis/pull-check.js';
+import { DEFAULT_NODE_CREDENTIAL_HOSTS, PullChecker } from './analysis/pull-check.js';
 import { restrictToChanged } from './analysis/scope.js';
 import { NO_SUPPRESSIONS, type SuppressionSettings } from './analysis/suppress.js';
-import { loadCiCredentials, type CiCredentialOptions } from './credentials/ci-credentials.js';
+import { loadCiCredentials, type CiCredentialOptions } from './credentials/ci-keychain.js';
+import { safeLookup, type CredentialLookup } from './credentials/lookup.js';
+import { maskPullSecrets } from './credentials/mask.js';
 import type { ImagePathSpec } from './manifests/custom-resources.js';
 import { appendManifestSet, emptyManifestSet } from './manifests/extract.js';
 import { discoverManifestFiles, readManifests } from './manifests/files.js';
-import type { ManifestSet } from './manifests/types.js';
 import { attributeRenderedFindings } from './render/findings.js';
 import {
   DEFAULT_RENDER_SETTINGS,
@@ -167,30 +168,5 @@ async function readCa(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (error) {
     throw new InputError(`cannot read the CA file ${file}: ${(error as Error).message}`);
-  }
-}
-
-/** A failing credential helper costs the second look, not the scan; identity tokens need an exchange we do not do. */
-function safeLookup(source: CredentialLookup, warnings: string[]): CredentialLookup {
-  return {
-    async lookup(domain) {
-      try {
-        const credential = await source.lookup(domain);
-        return credential?.username === '<token>' ? undefined : credential;
-      } catch (error) {
-        warnings.push(`CI credentials for ${domain} unavailable: ${(error as Error).message}`);
-        return undefined;
-      }
-    },
-  };
-}
-
-/** Pull secrets read from the repository are secrets in the log too: mask them before anything prints. */
-function maskPullSecrets(manifests: ManifestSet, mask: (secret: string) => void): void {
-  for (const secret of manifests.pullSecrets) {
-    for (const { username, password } of secret.credentials) {
-      if (password) mask(password);
-      if (username || password) mask(Buffer.from(`${username}:${password}`).toString('base64'));
-    }
   }
 }

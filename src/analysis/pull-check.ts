@@ -1,6 +1,7 @@
 import type { Finding, RelatedLocation } from '../findings.js';
 import type { KeyringEntry } from '../credentials/keyring.js';
 import { lookupCredentials } from '../credentials/keyring.js';
+import type { CredentialLookup } from '../credentials/lookup.js';
 import {
   credentialsToTry,
   resolvePodPullSecrets,
@@ -15,11 +16,6 @@ import { imageFinding } from './finding.js';
 import type { ImageStatus } from './images.js';
 import { globMatch } from './glob.js';
 import { closestTags } from './suggest.js';
-
-/** Credentials the CI run itself may use to look (docker login, registry-auth, GITHUB_TOKEN). */
-export interface CredentialLookup {
-  lookup(domain: string): Promise<BasicCredential | undefined>;
-}
 
 export interface PullCheckOptions {
   client: RegistryClient;

@@ -9,7 +9,7 @@
 import type { SourceLocation } from '../findings.js';
 import type { ImageReference } from '../reference/types.js';
 import type { BasicCredential } from './types.js';
-import { compareGoStrings, goFilepathMatch, parseGoUrl, splitHostPort, type GoUrl } from './go-compat.js';
+import { compareGoStrings, goFilepathMatch, parseGoUrl, splitHostPort, type GoUrl } from '../go/compat.js';
 
 export interface KeyringEntry {
   /** The registry key as written in the secret, e.g. `https://index.docker.io/v1/`, `*.example.com`. */

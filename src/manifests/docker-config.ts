@@ -7,7 +7,7 @@
  * `registrytoken` and `serveraddress` are unknown fields and ignored. Any decoding error fails the
  * whole keyring for the pod (MakeDockerKeyring returns the error), not just the entry.
  */
-import { bytesToString, goBase64Decode } from './go-base64.js';
+import { bytesToString, goBase64Decode } from '../go/base64.js';
 import type { RegistryCredential } from './types.js';
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -29,7 +29,7 @@ export function decodeDockerConfigFieldAuth(field: string): Decoded<{ username: 
   return { ok: true, value: { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) } };
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

@@ -1,5 +1,5 @@
 import { decodePullSecretData, type PullSecretType } from './docker-config.js';
-import { bytesToString, goBase64Decode } from './go-base64.js';
+import { bytesToString, goBase64Decode } from '../go/base64.js';
 import type { RegistryCredential } from './types.js';
 
 export type { PullSecretType };

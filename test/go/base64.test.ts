@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytesToString, goBase64Decode } from '../../src/manifests/go-base64.js';
+import { bytesToString, goBase64Decode } from '../../src/go/base64.js';
 
 describe('goBase64Decode (Go encoding/base64)', () => {
   it.each([

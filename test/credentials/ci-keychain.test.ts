@@ -2,14 +2,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CredentialHelperError,
-  IDENTITY_TOKEN_USERNAME,
-  loadCiCredentials,
-  registryHostKey,
-  runCredentialHelper,
-  type CiCredentialOptions,
-} from '../../src/credentials/ci-credentials.js';
+import { loadCiCredentials, type CiCredentialOptions } from '../../src/credentials/ci-keychain.js';
+import { CredentialHelperError, runCredentialHelper } from '../../src/credentials/credential-helper.js';
+import { registryHostKey } from '../../src/credentials/docker-config-file.js';
+import { IDENTITY_TOKEN_USERNAME } from '../../src/credentials/lookup.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 

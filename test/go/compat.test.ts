@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  compareGoStrings,
-  goFilepathMatch,
-  parseGoUrl,
-  splitHostPort,
-} from '../../src/credentials/go-compat.js';
+import { compareGoStrings, goFilepathMatch, parseGoUrl, splitHostPort } from '../../src/go/compat.js';
 
 describe('goFilepathMatch (Go path/filepath match_test.go matchTests)', () => {
   const bad = 'bad-pattern' as const;

@@ -1,6 +1,6 @@
 /**
  * Small, exact ports of the Go standard library pieces the kubelet's keyring leans on: `net/url.Parse`
- * (host and path only), `net.SplitHostPort`, `path/filepath.Match` (Unix) and `encoding/base64`.
+ * (host and path only), `net.SplitHostPort`, `path/filepath.Match` (Unix); `base64.ts` beside it ports `encoding/base64`.
  * Go compares and matches bytes, so matching works on UTF-8 bytes, not UTF-16 code units.
  */
 

@@ -11,16 +11,13 @@ import { maskPullSecrets } from './credentials/mask.js';
 import type { ImagePathSpec } from './manifests/custom-resources.js';
 import { appendManifestSet, emptyManifestSet } from './manifests/extract.js';
 import { discoverManifestFiles, readManifests } from './manifests/files.js';
-import { attributeRenderedFindings } from './render/findings.js';
-import {
-  DEFAULT_RENDER_SETTINGS,
-  renderManifests,
-  type RenderSettings,
-  type RenderSummary,
-} from './render/index.js';
+import { DEFAULT_RENDER_SETTINGS, renderManifests, type RenderSettings } from './render/index.js';
 import { RegistryClient } from './registry/client.js';
-import type { Platform, RateLimitInfo } from './registry/types.js';
+import type { Platform } from './registry/types.js';
+import type { ScanResult } from './scan-result.js';
 import { DEFAULT_SETTINGS, InputError, registrySettings } from './settings.js';
+
+export type { RegistryActivity, ScanResult } from './scan-result.js';
 
 /** Everything the engine needs, already validated: the CLI and the action each build one. */
 export interface ScanOptions {
@@ -60,24 +57,6 @@ export interface RegistrySettings {
 /** The settings table's defaults, with no CI credentials (tests and benchmarks start from these). */
 export const DEFAULT_REGISTRY_SETTINGS: RegistrySettings = registrySettings(DEFAULT_SETTINGS);
 
-export interface RegistryActivity {
-  contacted: string[];
-  rateLimits: Record<string, RateLimitInfo>;
-  requests: Record<string, number>;
-}
-
-/** What a scan concluded. Deliberately not the ManifestSet: that holds the pull secrets' passwords. */
-export interface ScanResult extends AnalysisResult {
-  /** Files read, relative to the working directory. */
-  files: string[];
-  /** Absent when offline. */
-  registry?: RegistryActivity;
-  /** Problems with the CI's own credentials (never containing them), and roots left out of rendering. */
-  warnings: string[];
-  /** The kustomize roots and Helm charts rendered and checked. */
-  rendered: RenderSummary;
-}
-
 /** changes → manifests → reference → credentials → registry → analysis: one pass. */
 export async function scan(options: ScanOptions): Promise<ScanResult> {
   const files = await discoverManifestFiles(options.paths, options.cwd);
@@ -113,7 +92,6 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   const suppressions = options.suppressions ?? NO_SUPPRESSIONS;
   const finish = (result: AnalysisResult) => ({
     ...result,
-    findings: attributeRenderedFindings(result.findings, manifests.images),
     files: [...manifests.files].sort(),
     rendered: render.summary,
   });

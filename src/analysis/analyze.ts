@@ -2,10 +2,13 @@ import type { Finding } from '../findings.js';
 import type { ContainerImage, ManifestSet } from '../manifests/types.js';
 import { parseImageReference } from '../reference/index.js';
 import type { ImageReference } from '../reference/types.js';
-import { deployTimeFinding } from './deploy-time.js';
+import { mergeRenderedFindings } from '../render/findings.js';
+import { decide, type Decision, type PullVerdict } from './decisions.js';
+import { deployTimeDecision } from './deploy-time.js';
 import { imageFinding } from './finding.js';
-import { summarizeImages, type ImageReport, type ImageStatus, type ImageVerdict } from './images.js';
+import { summarizeImages, type ImageReport, type ImageVerdict } from './images.js';
 import { manifestProblemFindings } from './manifest-findings.js';
+import { word } from './messages.js';
 import {
   applySuppressions,
   NO_SUPPRESSIONS,
@@ -21,54 +24,55 @@ export interface AnalysisResult {
 }
 
 /** Decides, for one container whose reference parses, what the kubelet's pull would get. */
-export interface PullCheck {
-  /** Called once with every image to be checked, before any `check` (to batch tokens); does not wait. */
-  prepare(images: Array<{ image: ContainerImage; reference: ImageReference }>): void;
-  check(
-    image: ContainerImage,
-    reference: ImageReference,
-  ): Promise<{ status: ImageStatus; digest?: string; findings: Finding[] }>;
+export interface PullCheck<Plan> {
+  /** What can be known before asking the registry (the pod's credentials), worked out once per image. */
+  plan(image: ContainerImage, reference: ImageReference): Plan;
+  /** Called once with every plan, before any `check` (to batch tokens); does not wait. */
+  prepare(plans: Plan[]): void;
+  check(plan: Plan): Promise<PullVerdict>;
 }
 
 /**
  * Findings for everything the files say, plus (when a pull check is given) what the registries say.
  * Without a pull check every parseable image is `unchecked`.
  */
-export async function analyze(
+export async function analyze<Plan>(
   manifests: ManifestSet,
-  pullCheck?: PullCheck,
+  pullCheck?: PullCheck<Plan>,
   suppressions: SuppressionSettings = NO_SUPPRESSIONS,
 ): Promise<AnalysisResult> {
   const findings = manifestProblemFindings(manifests.problems);
-  const parsed = manifests.images.map((image) => ({ image, parsed: parseImageReference(image.image) }));
-  const toCheck = parsed.flatMap(({ image, parsed: result }) =>
-    result.ok && image.imagePullPolicy !== 'Never' ? [{ image, reference: result.reference }] : [],
-  );
-  pullCheck?.prepare(toCheck);
+  const found = (image: ContainerImage, decisions: Decision[]) =>
+    findings.push(...decisions.map((decision) => imageFinding(decision.rule, image, word(decision))));
+  const parsed = manifests.images.map((image) => {
+    const result = parseImageReference(image.image);
+    const plan =
+      pullCheck && result.ok && image.imagePullPolicy !== 'Never'
+        ? pullCheck.plan(image, result.reference)
+        : undefined;
+    return { image, result, plan };
+  });
+  pullCheck?.prepare(parsed.flatMap(({ plan }) => (plan === undefined ? [] : [plan])));
   const verdicts = await Promise.all(
-    parsed.map(async ({ image, parsed: result }): Promise<ImageVerdict> => {
+    parsed.map(async ({ image, result, plan }): Promise<ImageVerdict> => {
       if (!result.ok) {
-        const deployTime = deployTimeFinding(image);
+        const deployTime = deployTimeDecision(image.image);
         if (deployTime) {
-          findings.push(deployTime);
+          found(image, [deployTime]);
           return { image, status: 'unverified' };
         }
-        findings.push(
-          imageFinding('invalid-reference', image, {
-            message: `"${image.image}" is not a valid image reference (${result.reason}); the kubelet reports InvalidImageName and never pulls.`,
-          }),
-        );
+        found(image, [decide('invalid-reference', { written: image.image, reason: result.reason })]);
         return { image, status: 'invalid' };
       }
       const reference = result.reference;
       const verdict: ImageVerdict = { image, status: 'unchecked', normalized: reference.normalized };
-      if (pullCheck && image.imagePullPolicy !== 'Never') {
-        const checked = await pullCheck.check(image, reference);
-        findings.push(...checked.findings);
+      if (pullCheck && plan !== undefined) {
+        const checked = await pullCheck.check(plan);
+        found(image, checked.decisions);
         verdict.status = checked.status;
         if (checked.digest) verdict.digest = checked.digest;
       }
-      findings.push(...staticImageFindings(image, reference, verdict.digest));
+      found(image, staticImageDecisions(image, reference, verdict.digest));
       return verdict;
     }),
   );
@@ -77,27 +81,16 @@ export async function analyze(
     manifests.suppressions,
     suppressions,
   );
-  return { findings: kept, suppressed, images: summarizeImages(verdicts) };
+  return { findings: mergeRenderedFindings(kept), suppressed, images: summarizeImages(verdicts) };
 }
 
-function staticImageFindings(image: ContainerImage, reference: ImageReference, digest?: string): Finding[] {
-  const findings: Finding[] = [];
-  if (image.imagePullPolicy === 'Never') {
-    findings.push(
-      imageFinding('pull-policy-never', image, {
-        message: `imagePullPolicy is Never: the kubelet will not pull ${reference.familiar}; the pod fails with ErrImageNeverPull unless the image is already on every node it can run on.`,
-      }),
-    );
-  }
+function staticImageDecisions(image: ContainerImage, reference: ImageReference, digest?: string): Decision[] {
+  const decisions: Decision[] = [];
+  if (image.imagePullPolicy === 'Never') decisions.push(decide('pull-policy-never', { reference }));
   if (!reference.digest && (reference.tag === undefined || reference.tag === 'latest')) {
-    findings.push(
-      imageFinding('mutable-tag', image, {
-        message: `${reference.tag ? 'The tag "latest"' : 'No tag, so "latest",'} is mutable: each node may pull a different image, and imagePullPolicy defaults to Always.`,
-        fix: `Pin a version tag or a digest: ${reference.familiar.replace(/:latest$/, '')}@${digest ?? 'sha256:…'}`,
-      }),
-    );
+    decisions.push(decide('mutable-tag', { reference, ...(digest ? { digest } : {}) }));
   }
-  return findings;
+  return decisions;
 }
 
 export function sortFindings(findings: Finding[]): Finding[] {

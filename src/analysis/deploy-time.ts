@@ -1,6 +1,4 @@
-import type { Finding } from '../findings.js';
-import type { ContainerImage } from '../manifests/types.js';
-import { imageFinding } from './finding.js';
+import { decide, type Decision } from './decisions.js';
 
 /** A variable in Flux's envsubst syntax (`${VAR}`, `${VAR:=default}`, …), never valid in a reference. */
 const VARIABLE = /\$\{[^}]*\}/;
@@ -9,10 +7,7 @@ const VARIABLE = /\$\{[^}]*\}/;
  * An image still holding `${VAR}` is filled in at deploy time (Flux `postBuild.substitute`, envsubst in
  * a pipeline): not an invalid reference, but nothing to check from here.
  */
-export function deployTimeFinding(image: ContainerImage): Finding | undefined {
-  const variable = VARIABLE.exec(image.image);
-  if (!variable) return undefined;
-  return imageFinding('deploy-time-substitution', image, {
-    message: `"${image.image}" holds ${variable[0]}, substituted at deploy time (Flux postBuild.substitute or envsubst); the image was not verified.`,
-  });
+export function deployTimeDecision(written: string): Decision | undefined {
+  const variable = VARIABLE.exec(written);
+  return variable ? decide('deploy-time-substitution', { written, variable: variable[0] }) : undefined;
 }

@@ -1,5 +1,6 @@
 import type { Finding, RelatedLocation, ResourceRef, SourceLocation } from '../findings.js';
 import type { ContainerImage } from '../manifests/types.js';
+import type { FindingWithRender } from '../render/findings.js';
 import { rule, type RuleId } from './rules.js';
 
 export interface FindingDetails {
@@ -32,14 +33,19 @@ export function finding(id: RuleId, at: SourceLocation, details: FindingDetails)
   return result;
 }
 
-/** Every finding about pulling an image sits on that container's `image:` value. */
-export function imageFinding(id: RuleId, image: ContainerImage, details: FindingDetails): Finding {
-  return finding(id, image, {
+/**
+ * Every finding about pulling an image sits on that container's `image:` value; about a rendered
+ * image, it carries the render facts (which root, how the line was found) from the start.
+ */
+export function imageFinding(id: RuleId, image: ContainerImage, details: FindingDetails): FindingWithRender {
+  const made: FindingWithRender = finding(id, image, {
     image: image.image,
     resource: image.pod.resource,
     container: image.container,
     ...details,
   });
+  if (image.rendered) made.rendered = image.rendered;
+  return made;
 }
 
 export function describeResource(resource: ResourceRef): string {

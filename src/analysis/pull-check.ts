@@ -1,4 +1,4 @@
-import type { Finding, RelatedLocation } from '../findings.js';
+import type { SourceLocation } from '../findings.js';
 import type { KeyringEntry } from '../credentials/keyring.js';
 import { lookupCredentials } from '../credentials/keyring.js';
 import type { CredentialLookup } from '../credentials/lookup.js';
@@ -10,10 +10,9 @@ import {
 import type { ContainerImage, ManifestSet } from '../manifests/types.js';
 import type { ImageReference } from '../reference/types.js';
 import type { RegistryClient } from '../registry/client.js';
-import { formatPlatform, normalizePlatform } from '../registry/platforms.js';
+import { normalizePlatform } from '../registry/platforms.js';
 import type { BasicCredential, ManifestProbe, Platform, ProbeOutcome } from '../registry/types.js';
-import { imageFinding } from './finding.js';
-import type { ImageStatus } from './images.js';
+import { decide, type Decision, type PullVerdict, type SecretEntryFacts } from './decisions.js';
 import { globMatch } from './glob.js';
 import { closestTags } from './suggest.js';
 
@@ -27,10 +26,16 @@ export interface PullCheckOptions {
   nodeCredentialHosts: string[];
 }
 
-export interface PullVerdict {
-  status: ImageStatus;
-  digest?: string;
-  findings: Finding[];
+/** Everything about one container's pull that does not need the registry, worked out once. */
+export interface PullPlan {
+  image: ContainerImage;
+  reference: ImageReference;
+  resolution: PodSecretResolution;
+  /** The pod's keyring entries matching the image, most specific first. */
+  matches: KeyringEntry[];
+  /** The kubelet's attempts in order (`undefined`: anonymous). */
+  attempts: Array<BasicCredential | undefined>;
+  platforms: Platform[];
 }
 
 /** Registries whose nodes usually pull through a kubelet credential provider. */
@@ -48,23 +53,30 @@ const ECR_HOST = /\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
 
 /**
  * What the kubelet's pull of one container would get: the pod's own credentials decide; CI
- * credentials only help to look when the deciding secret is not in the repository.
+ * credentials only help to look when the deciding secret is not in the repository. It decides rules
+ * and facts; `messages.ts` words them.
  */
 export class PullChecker {
   constructor(private readonly options: PullCheckOptions) {}
 
-  private resolution(image: ContainerImage): PodSecretResolution {
+  /** The pod's secrets, the matching keyring entries and the attempts: once per image. */
+  plan(image: ContainerImage, reference: ImageReference): PullPlan {
     const { pullSecrets, serviceAccounts } = this.options.manifests;
-    return resolvePodPullSecrets(image.pod, pullSecrets, serviceAccounts);
+    const resolution = resolvePodPullSecrets(image.pod, pullSecrets, serviceAccounts);
+    const matches = lookupCredentials(resolution.keyring, reference);
+    return {
+      image,
+      reference,
+      resolution,
+      matches,
+      attempts: credentialsToTry(matches),
+      platforms: this.wantedPlatforms(image),
+    };
   }
 
   /** The probes the kubelet's first attempt makes for every image, so tokens can be fetched in bulk. */
-  prepare(images: Array<{ image: ContainerImage; reference: ImageReference }>): void {
-    const probes = images.map(({ image, reference }) => {
-      const [first] = credentialsToTry(lookupCredentials(this.resolution(image).keyring, reference));
-      return this.probe(image, reference, first);
-    });
-    this.options.client.prepare(probes);
+  prepare(plans: PullPlan[]): void {
+    this.options.client.prepare(plans.map((plan) => this.probe(plan, plan.attempts[0])));
   }
 
   private wantedPlatforms(image: ContainerImage): Platform[] {
@@ -75,17 +87,14 @@ export class PullChecker {
     return excluded.includes(fallback.architecture) ? [] : [fallback];
   }
 
-  private probe(
-    image: ContainerImage,
-    reference: ImageReference,
-    credential: BasicCredential | undefined,
-  ): ManifestProbe {
+  private probe(plan: PullPlan, credential: BasicCredential | undefined): ManifestProbe {
+    const { reference, image } = plan;
     const probe: ManifestProbe = {
       domain: reference.domain,
       apiHost: reference.apiHost,
       repository: reference.path,
       reference: reference.manifestReference,
-      platforms: this.wantedPlatforms(image),
+      platforms: plan.platforms,
       // A single-platform image's architecture costs two more requests: only when the pod says.
       inspectConfig: image.pod.platforms.architectures !== null,
     };
@@ -93,71 +102,66 @@ export class PullChecker {
     return probe;
   }
 
-  async check(image: ContainerImage, reference: ImageReference): Promise<PullVerdict> {
-    const resolution = this.resolution(image);
-    const matches = lookupCredentials(resolution.keyring, reference);
-    const findings: Finding[] = this.staticCredentialFindings(image, reference, matches);
+  async check(plan: PullPlan): Promise<PullVerdict> {
+    const decisions = this.staticCredentialDecisions(plan);
     // The kubelet's attempts, in order, stopping at the first success.
     let outcome: ProbeOutcome = { kind: 'unreachable', reason: 'not probed' };
     let used: BasicCredential | undefined;
-    for (const credential of credentialsToTry(matches)) {
+    for (const credential of plan.attempts) {
       used = credential;
-      outcome = await this.options.client.probe(this.probe(image, reference, credential));
+      outcome = await this.options.client.probe(this.probe(plan, credential));
       if (outcome.kind === 'exists') break;
     }
     switch (outcome.kind) {
       case 'exists':
-        return this.exists(image, reference, outcome, findings);
+        return this.exists(plan, outcome, decisions);
       case 'manifest-unknown':
       case 'name-unknown':
-        return {
-          status: 'not-found',
-          findings: [...findings, await this.missing(image, reference, outcome, used)],
-        };
+        return { status: 'not-found', decisions: [...decisions, await this.missing(plan, outcome, used)] };
       case 'unauthorized':
       case 'denied': {
-        const verdict = await this.refused(image, reference, outcome, resolution, matches);
-        return { ...verdict, findings: [...findings, ...verdict.findings] };
+        const verdict = await this.refused(plan, outcome);
+        return { ...verdict, decisions: [...decisions, ...verdict.decisions] };
       }
       default:
-        return {
-          status: 'unverified',
-          findings: [...findings, this.unverifiable(image, reference, outcome)],
-        };
+        return { status: 'unverified', decisions: [...decisions, unverifiable(plan.reference, outcome)] };
     }
   }
 
   private exists(
-    image: ContainerImage,
-    reference: ImageReference,
+    plan: PullPlan,
     outcome: Extract<ProbeOutcome, { kind: 'exists' }>,
-    findings: Finding[],
+    decisions: Decision[],
   ): PullVerdict {
-    const verdict: PullVerdict = { status: 'available', findings };
+    const { reference } = plan;
+    const verdict: PullVerdict = { status: 'available', decisions };
     if (outcome.digest) verdict.digest = outcome.digest;
-    const related = platformSource(image);
+    const constraint = plan.image.pod.platforms.source;
     if (outcome.index) {
       const missing = outcome.index.matches.filter((match) => !match.matched);
       if (missing.length) {
         verdict.status = 'platform-missing';
-        const available = outcome.index.available.map(formatPlatform).join(', ') || 'none';
-        findings.push(
-          imageFinding('platform-not-in-index', image, {
-            message: `${reference.familiar} has no image for ${missing.map((m) => formatPlatform(m.wanted)).join(', ')} (it has: ${available}); on such nodes the pull fails with ErrImagePull "no match for platform in manifest: not found", then ImagePullBackOff.`,
-            fix: `Publish ${reference.familiar} for ${missing.map((m) => formatPlatform(m.wanted)).join(', ')}, or schedule the pod onto nodes it supports (nodeSelector kubernetes.io/arch: ${[...new Set(outcome.index.available.map((p) => p.architecture))].join(' or ')}).`,
-            ...(related ? { related } : {}),
+        decisions.push(
+          decide('platform-not-in-index', {
+            reference,
+            missing: missing.map((m) => m.wanted),
+            available: outcome.index.available,
+            ...(constraint ? { constraint } : {}),
           }),
         );
       }
     } else if (outcome.imagePlatformUnknown) {
       verdict.status = 'unverified';
-      findings.push(
-        imageFinding('registry-error', image, {
-          message: `${reference.familiar} exists, but its architecture could not be read (${outcome.imagePlatformUnknown}); whether it runs on ${this.wantedPlatforms(image).map(formatPlatform).join(', ')} was not verified.`,
+      decisions.push(
+        decide('registry-error', {
+          cause: 'platform-unreadable',
+          reference,
+          reason: outcome.imagePlatformUnknown,
+          wanted: plan.platforms,
         }),
       );
     } else if (outcome.imagePlatform) {
-      const wanted = this.wantedPlatforms(image);
+      const wanted = plan.platforms;
       const built = normalizePlatform(outcome.imagePlatform);
       const runs = wanted.some(
         (platform) =>
@@ -165,232 +169,127 @@ export class PullChecker {
           (platform.architecture === 'amd64' && built.architecture === '386'),
       );
       if (wanted.length && !runs) {
-        findings.push(
-          imageFinding('platform-mismatch', image, {
-            message: `${reference.familiar} is a single-platform image built for ${formatPlatform(built)}, but the pod runs on ${wanted.map(formatPlatform).join(', ')}: the pull succeeds, then the container fails with "exec format error".`,
-            ...(related ? { related } : {}),
-          }),
+        decisions.push(
+          decide('platform-mismatch', { reference, built, wanted, ...(constraint ? { constraint } : {}) }),
         );
       }
     }
     return verdict;
   }
 
-  private unverifiable(image: ContainerImage, reference: ImageReference, outcome: ProbeOutcome): Finding {
-    switch (outcome.kind) {
-      case 'rate-limited': {
-        const quota = outcome.remaining ? ` (remaining: ${outcome.remaining} of ${outcome.limit})` : '';
-        const retry =
-          outcome.retryAfterSeconds !== undefined ? `; retry after ${outcome.retryAfterSeconds} s` : '';
-        return imageFinding('registry-rate-limited', image, {
-          message: `${reference.domain} rate-limited this check${quota}${retry}; ${reference.familiar} was not verified. Nodes pulling anonymously may hit the same limit (toomanyrequests).`,
-        });
-      }
-      case 'refused':
-        return imageFinding('registry-refused', image, {
-          message: `Not verified: ${outcome.reason}. No credentials were sent.`,
-        });
-      case 'server-error':
-        return imageFinding('registry-error', image, {
-          message: `${reference.domain} answered ${outcome.reason}; ${reference.familiar} was not verified.`,
-        });
-      default:
-        return imageFinding('registry-unreachable', image, {
-          message: `${reference.domain} could not be reached (${outcome.kind === 'unreachable' ? outcome.reason : outcome.kind}); ${reference.familiar} was not verified.`,
-        });
-    }
-  }
-
   /** A missing tag, digest or repository, told apart with the tag list (which also gives suggestions). */
   private async missing(
-    image: ContainerImage,
-    reference: ImageReference,
+    plan: PullPlan,
     outcome: ProbeOutcome,
     credential: BasicCredential | undefined,
-  ): Promise<Finding> {
+  ): Promise<Decision> {
+    const { reference } = plan;
     const listing = await this.options.client.listTags(
       reference.domain,
       reference.apiHost,
       reference.path,
       credential,
     );
-    const repositoryMissing = outcome.kind === 'name-unknown' || 'repositoryUnknown' in listing;
-    const name = `${reference.domain}/${reference.path}`;
-    if (repositoryMissing) {
-      return imageFinding('repository-not-found', image, {
-        message: `Repository ${name} does not exist: the pull fails with ErrImagePull "repository name not known to registry", then ImagePullBackOff.`,
-        fix: `Correct the image name, or push ${name} before merging.`,
-      });
+    if (outcome.kind === 'name-unknown' || 'repositoryUnknown' in listing) {
+      return decide('repository-not-found', { reference });
     }
     // A tag list that could not be read is not evidence: the manifest is missing all the same, but
     // neither the tags nor the repository's existence are known.
-    const unknown =
-      'failure' in listing
-        ? ` (the tag list could not be read: ${listing.failure}; whether the repository exists is unknown)`
-        : '';
+    const failure = 'failure' in listing ? { tagListFailure: listing.failure } : {};
     const tags = 'tags' in listing ? listing.tags : [];
     if (reference.digest) {
-      return imageFinding('digest-not-found', image, {
-        message: `${name}@${reference.digest} does not exist: the pull fails with ErrImagePull "manifest unknown", then ImagePullBackOff.${unknown}`,
-        fix: `Pin a digest that exists in ${name}${tags.length ? ` (tags there include ${tags.slice(0, 3).join(', ')})` : ''}.`,
-      });
+      return decide('digest-not-found', { reference, digest: reference.digest, tags, ...failure });
     }
-    const wanted = reference.tag ?? 'latest';
-    const closest = closestTags(wanted, tags);
-    const listed = 'tags' in listing && tags.length === 0 ? ' (the repository lists no tags)' : '';
-    return imageFinding('tag-not-found', image, {
-      message: `Tag "${wanted}" does not exist in ${name}: the pull fails with ErrImagePull "manifest unknown", then ImagePullBackOff.${unknown}`,
-      fix: closest.length
-        ? `Use an existing tag: ${closest.map((tag) => `${reference.familiar.replace(/:[^:/@]+$/, '')}:${tag}`).join(', ')}.`
-        : `Check the image name, or push ${name}:${wanted} before merging${listed}.`,
+    const tag = reference.tag ?? 'latest';
+    return decide('tag-not-found', {
+      reference,
+      tag,
+      closest: closestTags(tag, tags),
+      listsNoTags: 'tags' in listing && tags.length === 0,
+      ...failure,
     });
   }
 
   /** The registry refused (401/403): say exactly whose credentials and why. */
   private async refused(
-    image: ContainerImage,
-    reference: ImageReference,
+    plan: PullPlan,
     outcome: Extract<ProbeOutcome, { kind: 'unauthorized' } | { kind: 'denied' }>,
-    resolution: PodSecretResolution,
-    matches: KeyringEntry[],
   ): Promise<PullVerdict> {
+    const { reference, resolution, matches } = plan;
     const unknown = unknownSecrets(resolution);
-    const secretRelated = matches.flatMap((m) => relatedSecret(m));
+    const refused = (decision: Decision): PullVerdict => ({ status: 'unauthorized', decisions: [decision] });
     if (matches.length > 0) {
-      if (unknown.length) return this.cannotVerify(image, reference, unknown);
-      const secrets = [...new Set(matches.map((m) => `"${m.source.secretName}"`))].join(', ');
-      if (outcome.kind === 'denied') {
-        return {
-          status: 'unauthorized',
-          findings: [
-            imageFinding('access-denied', image, {
-              message: `${reference.domain} denies pull secret ${secrets} access to ${reference.path}: ErrImagePull "denied: requested access to the resource is denied", then ImagePullBackOff.`,
-              related: secretRelated,
-            }),
-          ],
-        };
-      }
-      const why = outcome.ambiguous
-        ? `the registry refuses these credentials for ${reference.path}: the account lacks access, or the repository does not exist`
-        : (outcome.detail ?? 'the registry rejects its credentials');
-      return {
-        status: 'unauthorized',
-        findings: [
-          imageFinding('pull-secret-rejected', image, {
-            message: `Pull secret ${secrets} does not let the kubelet pull ${reference.familiar}: ${why}. The pod shows ErrImagePull "unauthorized", then ImagePullBackOff.`,
-            related: secretRelated,
-          }),
-        ],
-      };
+      if (unknown.length) return this.cannotVerify(plan, unknown);
+      const entries = matches.map(secretEntryFacts);
+      if (outcome.kind === 'denied') return refused(decide('access-denied', { reference, entries }));
+      return refused(
+        decide('pull-secret-rejected', {
+          reference,
+          entries,
+          ambiguous: Boolean(outcome.ambiguous),
+          ...(outcome.detail !== undefined ? { detail: outcome.detail } : {}),
+        }),
+      );
     }
     // Anonymous pull refused. Secrets that may exist only in the cluster leave it open.
-    if (unknown.length) return this.cannotVerify(image, reference, unknown);
-    const looked = await this.lookWithCiCredentials(image, reference);
+    if (unknown.length) return this.cannotVerify(plan, unknown);
+    const looked = await this.lookWithCiCredentials(plan);
     if (looked?.status === 'not-found') return looked;
     if (this.nodeCredentials(reference)) {
-      return {
-        status: 'unverified',
-        findings: [
-          imageFinding('node-credentials', image, {
-            message: `${reference.domain} refuses anonymous pulls and the pod has no pull secret for it; the pull succeeds only if the nodes' credential provider can pull ${reference.familiar}.`,
-          }),
-        ],
-      };
+      return { status: 'unverified', decisions: [decide('node-credentials', { reference })] };
     }
     const exists = looked?.status === 'available';
-    const wrongNamespace = resolution.references.filter((r) => r.status.kind === 'other-namespace');
+    const namespace = resolution.namespace;
+    const wrongNamespace = resolution.references.flatMap((r) =>
+      r.status.kind === 'other-namespace'
+        ? [{ name: r.name, namespaces: r.status.namespaces, written: r.written }]
+        : [],
+    );
     if (wrongNamespace.length) {
-      const where = wrongNamespace.map((r) =>
-        r.status.kind === 'other-namespace' ? `"${r.name}" is in ${r.status.namespaces.join(', ')}` : '',
-      );
-      return {
-        status: 'unauthorized',
-        findings: [
-          imageFinding('pull-secret-wrong-namespace', image, {
-            message: `Pull secret ${where.join('; ')}, but the pod runs in ${resolution.namespace}: the kubelet reads pull secrets only from the pod's namespace ("Unable to retrieve some image pull secrets"), pulls anonymously and fails with ErrImagePull, then ImagePullBackOff.`,
-            fix: `Create the secret in namespace ${resolution.namespace} (kubectl create secret docker-registry … -n ${resolution.namespace}).`,
-            related: wrongNamespace.map((r) => ({
-              ...location(r.written),
-              message: `imagePullSecrets entry "${r.name}"`,
-            })),
-          }),
-        ],
-      };
+      return refused(decide('pull-secret-wrong-namespace', { namespace, references: wrongNamespace }));
     }
-    const usable = resolution.references.filter((r) => r.status.kind === 'found');
-    if (usable.length) {
-      const names = usable.map((r) => `"${r.name}"`).join(', ');
-      return {
-        status: 'unauthorized',
-        findings: [
-          imageFinding('pull-secret-no-matching-entry', image, {
-            message: `Pull secret ${names} has no entry the kubelet matches to ${reference.domain}, so it pulls ${reference.familiar} anonymously and the registry refuses: ErrImagePull, then ImagePullBackOff.`,
-            fix: `Add an entry for "${reference.domain}" to ${names} (kubectl create secret docker-registry … --docker-server=${reference.domain}).`,
-            related: usable.flatMap((r) =>
-              r.status.kind === 'found'
-                ? [{ ...location(r.status.secret), message: `secret "${r.name}"` }]
-                : [],
-            ),
-          }),
-        ],
-      };
-    }
+    const usable = resolution.references.flatMap((r) =>
+      r.status.kind === 'found' ? [{ name: r.name, location: sourceLocation(r.status.secret) }] : [],
+    );
+    if (usable.length)
+      return refused(decide('pull-secret-no-matching-entry', { reference, secrets: usable }));
     if (outcome.kind === 'unauthorized' && outcome.ambiguous && !exists) {
-      return {
-        status: 'unauthorized',
-        findings: [
-          imageFinding('not-found-or-private', image, {
-            message: `${reference.domain} answers "unauthorized" for ${reference.path}: the repository does not exist, or it is private and the pod has no pull secret for it. The pod shows ErrImagePull "pull access denied … may require authorization", then ImagePullBackOff.`,
-            fix: `Check the name; if ${reference.path} is private, create a docker-registry secret for ${reference.domain} in namespace ${resolution.namespace} and list it in imagePullSecrets.`,
-          }),
-        ],
-      };
+      return refused(decide('not-found-or-private', { reference, namespace }));
     }
-    return {
-      status: 'unauthorized',
-      findings: [
-        imageFinding('credentials-required', image, {
-          message: `${reference.domain} requires credentials to pull ${reference.familiar}${exists ? ' (the image exists)' : ''} and the pod has none for it: ErrImagePull "authorization failed", then ImagePullBackOff.`,
-          fix: `kubectl create secret docker-registry regcred --docker-server=${reference.domain} … -n ${resolution.namespace}, then add it to imagePullSecrets (or to ServiceAccount "${resolution.serviceAccountName}").`,
-        }),
-      ],
-    };
+    return refused(
+      decide('credentials-required', {
+        reference,
+        exists,
+        namespace,
+        serviceAccountName: resolution.serviceAccountName,
+      }),
+    );
   }
 
   /** The deciding secret is only in the cluster: look with CI credentials, and say what is unknown. */
-  private async cannotVerify(
-    image: ContainerImage,
-    reference: ImageReference,
-    unknown: string[],
-  ): Promise<PullVerdict> {
-    const looked = await this.lookWithCiCredentials(image, reference);
+  private async cannotVerify(plan: PullPlan, unknown: string[]): Promise<PullVerdict> {
+    const looked = await this.lookWithCiCredentials(plan);
     if (looked?.status === 'not-found') return looked;
-    const names = unknown.map((name) => `"${name}"`).join(', ');
-    const seen =
-      looked?.status === 'available'
-        ? 'the image exists, but whether'
-        : 'the image could not be checked either, and whether';
     return {
       status: 'unverified',
-      findings: [
-        imageFinding('pull-secret-not-in-repository', image, {
-          message: `Pull secret ${names} is not in this repository; ${seen} ${unknown.length > 1 ? 'they grant' : 'it grants'} access to ${reference.familiar} cannot be verified.`,
+      decisions: [
+        decide('pull-secret-not-in-repository', {
+          reference: plan.reference,
+          unknown,
+          imageSeen: looked?.status === 'available',
         }),
       ],
     };
   }
 
   /** A second look with the CI run's own credentials: it can prove an image missing, never pullable. */
-  private async lookWithCiCredentials(
-    image: ContainerImage,
-    reference: ImageReference,
-  ): Promise<PullVerdict | undefined> {
-    const credential = await this.options.ciCredentials?.lookup(reference.domain);
+  private async lookWithCiCredentials(plan: PullPlan): Promise<PullVerdict | undefined> {
+    const credential = await this.options.ciCredentials?.lookup(plan.reference.domain);
     if (!credential) return undefined;
-    const outcome = await this.options.client.probe(this.probe(image, reference, credential));
-    if (outcome.kind === 'exists') return { status: 'available', findings: [] };
+    const outcome = await this.options.client.probe(this.probe(plan, credential));
+    if (outcome.kind === 'exists') return { status: 'available', decisions: [] };
     if (outcome.kind === 'manifest-unknown' || outcome.kind === 'name-unknown') {
-      return { status: 'not-found', findings: [await this.missing(image, reference, outcome, credential)] };
+      return { status: 'not-found', decisions: [await this.missing(plan, outcome, credential)] };
     }
     return undefined;
   }
@@ -400,19 +299,31 @@ export class PullChecker {
     return this.options.nodeCredentialHosts.some((pattern) => globMatch(pattern.toLowerCase(), host));
   }
 
-  private staticCredentialFindings(
-    image: ContainerImage,
-    reference: ImageReference,
-    matches: KeyringEntry[],
-  ): Finding[] {
+  private staticCredentialDecisions({ reference, matches }: PullPlan): Decision[] {
     const ecr = matches.filter((m) => ECR_HOST.test(reference.domain) && m.credential.username === 'AWS');
-    if (!ecr.length) return [];
-    return [
-      imageFinding('ecr-static-token', image, {
-        message: `Pull secret "${ecr[0]!.source.secretName}" holds a static ECR token for ${reference.domain}: ECR tokens expire 12 hours after they are issued, and pulls then fail with 401.`,
-        related: ecr.flatMap((m) => relatedSecret(m)),
-      }),
-    ];
+    return ecr.length ? [decide('ecr-static-token', { reference, entries: ecr.map(secretEntryFacts) })] : [];
+  }
+}
+
+/** The registry gave no answer the kubelet's pull could be predicted from. */
+function unverifiable(reference: ImageReference, outcome: ProbeOutcome): Decision {
+  switch (outcome.kind) {
+    case 'rate-limited':
+      return decide('registry-rate-limited', {
+        reference,
+        ...(outcome.remaining !== undefined ? { remaining: outcome.remaining } : {}),
+        ...(outcome.limit !== undefined ? { limit: outcome.limit } : {}),
+        ...(outcome.retryAfterSeconds !== undefined ? { retryAfterSeconds: outcome.retryAfterSeconds } : {}),
+      });
+    case 'refused':
+      return decide('registry-refused', { reason: outcome.reason });
+    case 'server-error':
+      return decide('registry-error', { cause: 'server-error', reference, reason: outcome.reason });
+    default:
+      return decide('registry-unreachable', {
+        reference,
+        reason: outcome.kind === 'unreachable' ? outcome.reason : outcome.kind,
+      });
   }
 }
 
@@ -426,18 +337,11 @@ function unknownSecrets(resolution: PodSecretResolution): string[] {
   return names;
 }
 
-function location(at: { file: string; line: number; column: number; endLine: number; endColumn: number }) {
+function sourceLocation(at: SourceLocation): SourceLocation {
   return { file: at.file, line: at.line, column: at.column, endLine: at.endLine, endColumn: at.endColumn };
 }
 
-function relatedSecret(entry: KeyringEntry): RelatedLocation[] {
-  const at = entry.source.location;
-  return at
-    ? [{ ...location(at), message: `secret "${entry.source.secretName}", entry "${entry.key}"` }]
-    : [];
-}
-
-function platformSource(image: ContainerImage): RelatedLocation[] | undefined {
-  const source = image.pod.platforms.source;
-  return source ? [{ ...location(source), message: 'the pod’s node architecture constraint' }] : undefined;
+function secretEntryFacts(entry: KeyringEntry): SecretEntryFacts {
+  const { secretName, location } = entry.source;
+  return { secretName, key: entry.key, ...(location ? { location } : {}) };
 }

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import type { ScanResult } from '../scan.js';
+import type { ScanResult } from '../scan-result.js';
 import { annotate } from './annotations.js';
 import { publishCheckRun } from './check-run.js';
 import { upsertComment } from './pr-comment.js';

@@ -1,5 +1,5 @@
 import type { Finding, Severity } from '../findings.js';
-import type { ScanResult } from '../scan.js';
+import type { ScanResult } from '../scan-result.js';
 
 /** Where a finding's line lives on GitHub; identity when there is no repository context. */
 export type LineLink = (file: string, line: number) => string | undefined;

@@ -1,0 +1,166 @@
+/**
+ * Every finding's words, in one place: the message (what the cluster would show and why), the
+ * specific fix (the rule's general fix in `rules.ts` when absent) and the related locations, from the
+ * facts `decisions.ts` records. kube-linter's split of check data and message templates.
+ */
+import type { RelatedLocation, SourceLocation } from '../findings.js';
+import { formatPlatform } from '../registry/platforms.js';
+import type { Platform } from '../registry/types.js';
+import type { Decision, DecidedRule, DecisionFacts, SecretEntryFacts } from './decisions.js';
+
+export interface Wording {
+  message: string;
+  /** The specific fix; the rule's general fix when omitted. */
+  fix?: string;
+  related?: RelatedLocation[];
+}
+
+const WORDING: { [R in DecidedRule]: (facts: DecisionFacts[R]) => Wording } = {
+  'invalid-reference': ({ written, reason }) => ({
+    message: `"${written}" is not a valid image reference (${reason}); the kubelet reports InvalidImageName and never pulls.`,
+  }),
+  'deploy-time-substitution': ({ written, variable }) => ({
+    message: `"${written}" holds ${variable}, substituted at deploy time (Flux postBuild.substitute or envsubst); the image was not verified.`,
+  }),
+  'pull-policy-never': ({ reference }) => ({
+    message: `imagePullPolicy is Never: the kubelet will not pull ${reference.familiar}; the pod fails with ErrImageNeverPull unless the image is already on every node it can run on.`,
+  }),
+  'mutable-tag': ({ reference, digest }) => ({
+    message: `${reference.tag ? 'The tag "latest"' : 'No tag, so "latest",'} is mutable: each node may pull a different image, and imagePullPolicy defaults to Always.`,
+    fix: `Pin a version tag or a digest: ${reference.familiar.replace(/:latest$/, '')}@${digest ?? 'sha256:…'}`,
+  }),
+  'platform-not-in-index': ({ reference, missing, available, constraint }) => ({
+    message: `${reference.familiar} has no image for ${platforms(missing)} (it has: ${platforms(available) || 'none'}); on such nodes the pull fails with ErrImagePull "no match for platform in manifest: not found", then ImagePullBackOff.`,
+    fix: `Publish ${reference.familiar} for ${platforms(missing)}, or schedule the pod onto nodes it supports (nodeSelector kubernetes.io/arch: ${[...new Set(available.map((p) => p.architecture))].join(' or ')}).`,
+    ...constraintRelated(constraint),
+  }),
+  'platform-mismatch': ({ reference, built, wanted, constraint }) => ({
+    message: `${reference.familiar} is a single-platform image built for ${formatPlatform(built)}, but the pod runs on ${platforms(wanted)}: the pull succeeds, then the container fails with "exec format error".`,
+    ...constraintRelated(constraint),
+  }),
+  'registry-error': (facts) => ({
+    message:
+      facts.cause === 'platform-unreadable'
+        ? `${facts.reference.familiar} exists, but its architecture could not be read (${facts.reason}); whether it runs on ${platforms(facts.wanted)} was not verified.`
+        : `${facts.reference.domain} answered ${facts.reason}; ${facts.reference.familiar} was not verified.`,
+  }),
+  'registry-rate-limited': ({ reference, remaining, limit, retryAfterSeconds }) => {
+    const quota = remaining ? ` (remaining: ${remaining} of ${limit})` : '';
+    const retry = retryAfterSeconds !== undefined ? `; retry after ${retryAfterSeconds} s` : '';
+    return {
+      message: `${reference.domain} rate-limited this check${quota}${retry}; ${reference.familiar} was not verified. Nodes pulling anonymously may hit the same limit (toomanyrequests).`,
+    };
+  },
+  'registry-refused': ({ reason }) => ({
+    message: `Not verified: ${reason}. No credentials were sent.`,
+  }),
+  'registry-unreachable': ({ reference, reason }) => ({
+    message: `${reference.domain} could not be reached (${reason}); ${reference.familiar} was not verified.`,
+  }),
+  'repository-not-found': ({ reference }) => ({
+    message: `Repository ${repositoryName(reference)} does not exist: the pull fails with ErrImagePull "repository name not known to registry", then ImagePullBackOff.`,
+    fix: `Correct the image name, or push ${repositoryName(reference)} before merging.`,
+  }),
+  'digest-not-found': ({ reference, digest, tags, tagListFailure }) => ({
+    message: `${repositoryName(reference)}@${digest} does not exist: the pull fails with ErrImagePull "manifest unknown", then ImagePullBackOff.${tagListUnknown(tagListFailure)}`,
+    fix: `Pin a digest that exists in ${repositoryName(reference)}${tags.length ? ` (tags there include ${tags.slice(0, 3).join(', ')})` : ''}.`,
+  }),
+  'tag-not-found': ({ reference, tag, closest, tagListFailure, listsNoTags }) => ({
+    message: `Tag "${tag}" does not exist in ${repositoryName(reference)}: the pull fails with ErrImagePull "manifest unknown", then ImagePullBackOff.${tagListUnknown(tagListFailure)}`,
+    fix: closest.length
+      ? `Use an existing tag: ${closest.map((t) => `${reference.familiar.replace(/:[^:/@]+$/, '')}:${t}`).join(', ')}.`
+      : `Check the image name, or push ${repositoryName(reference)}:${tag} before merging${listsNoTags ? ' (the repository lists no tags)' : ''}.`,
+  }),
+  'access-denied': ({ reference, entries }) => ({
+    message: `${reference.domain} denies pull secret ${secretNames(entries)} access to ${reference.path}: ErrImagePull "denied: requested access to the resource is denied", then ImagePullBackOff.`,
+    related: entries.flatMap(secretEntryRelated),
+  }),
+  'pull-secret-rejected': ({ reference, entries, ambiguous, detail }) => {
+    const why = ambiguous
+      ? `the registry refuses these credentials for ${reference.path}: the account lacks access, or the repository does not exist`
+      : (detail ?? 'the registry rejects its credentials');
+    return {
+      message: `Pull secret ${secretNames(entries)} does not let the kubelet pull ${reference.familiar}: ${why}. The pod shows ErrImagePull "unauthorized", then ImagePullBackOff.`,
+      related: entries.flatMap(secretEntryRelated),
+    };
+  },
+  'node-credentials': ({ reference }) => ({
+    message: `${reference.domain} refuses anonymous pulls and the pod has no pull secret for it; the pull succeeds only if the nodes' credential provider can pull ${reference.familiar}.`,
+  }),
+  'pull-secret-wrong-namespace': ({ namespace, references }) => ({
+    message: `Pull secret ${references.map((r) => `"${r.name}" is in ${r.namespaces.join(', ')}`).join('; ')}, but the pod runs in ${namespace}: the kubelet reads pull secrets only from the pod's namespace ("Unable to retrieve some image pull secrets"), pulls anonymously and fails with ErrImagePull, then ImagePullBackOff.`,
+    fix: `Create the secret in namespace ${namespace} (kubectl create secret docker-registry … -n ${namespace}).`,
+    related: references.map((r) => ({
+      ...location(r.written),
+      message: `imagePullSecrets entry "${r.name}"`,
+    })),
+  }),
+  'pull-secret-no-matching-entry': ({ reference, secrets }) => {
+    const names = secrets.map((s) => `"${s.name}"`).join(', ');
+    return {
+      message: `Pull secret ${names} has no entry the kubelet matches to ${reference.domain}, so it pulls ${reference.familiar} anonymously and the registry refuses: ErrImagePull, then ImagePullBackOff.`,
+      fix: `Add an entry for "${reference.domain}" to ${names} (kubectl create secret docker-registry … --docker-server=${reference.domain}).`,
+      related: secrets.map((s) => ({ ...location(s.location), message: `secret "${s.name}"` })),
+    };
+  },
+  'not-found-or-private': ({ reference, namespace }) => ({
+    message: `${reference.domain} answers "unauthorized" for ${reference.path}: the repository does not exist, or it is private and the pod has no pull secret for it. The pod shows ErrImagePull "pull access denied … may require authorization", then ImagePullBackOff.`,
+    fix: `Check the name; if ${reference.path} is private, create a docker-registry secret for ${reference.domain} in namespace ${namespace} and list it in imagePullSecrets.`,
+  }),
+  'credentials-required': ({ reference, exists, namespace, serviceAccountName }) => ({
+    message: `${reference.domain} requires credentials to pull ${reference.familiar}${exists ? ' (the image exists)' : ''} and the pod has none for it: ErrImagePull "authorization failed", then ImagePullBackOff.`,
+    fix: `kubectl create secret docker-registry regcred --docker-server=${reference.domain} … -n ${namespace}, then add it to imagePullSecrets (or to ServiceAccount "${serviceAccountName}").`,
+  }),
+  'pull-secret-not-in-repository': ({ reference, unknown, imageSeen }) => {
+    const seen = imageSeen
+      ? 'the image exists, but whether'
+      : 'the image could not be checked either, and whether';
+    return {
+      message: `Pull secret ${unknown.map((name) => `"${name}"`).join(', ')} is not in this repository; ${seen} ${unknown.length > 1 ? 'they grant' : 'it grants'} access to ${reference.familiar} cannot be verified.`,
+    };
+  },
+  'ecr-static-token': ({ reference, entries }) => ({
+    message: `Pull secret "${entries[0]!.secretName}" holds a static ECR token for ${reference.domain}: ECR tokens expire 12 hours after they are issued, and pulls then fail with 401.`,
+    related: entries.flatMap(secretEntryRelated),
+  }),
+};
+
+/** The words for one decision. */
+export function word(decision: Decision): Wording {
+  return (WORDING[decision.rule] as (facts: Decision['facts']) => Wording)(decision.facts);
+}
+
+function platforms(list: Platform[]): string {
+  return list.map(formatPlatform).join(', ');
+}
+
+function repositoryName(reference: { domain: string; path: string }): string {
+  return `${reference.domain}/${reference.path}`;
+}
+
+/** A tag list that could not be read is not evidence: say that the repository's existence is unknown. */
+function tagListUnknown(failure: string | undefined): string {
+  return failure !== undefined
+    ? ` (the tag list could not be read: ${failure}; whether the repository exists is unknown)`
+    : '';
+}
+
+function secretNames(entries: SecretEntryFacts[]): string {
+  return [...new Set(entries.map((e) => `"${e.secretName}"`))].join(', ');
+}
+
+function location(at: SourceLocation): SourceLocation {
+  return { file: at.file, line: at.line, column: at.column, endLine: at.endLine, endColumn: at.endColumn };
+}
+
+function secretEntryRelated(entry: SecretEntryFacts): RelatedLocation[] {
+  return entry.location
+    ? [{ ...location(entry.location), message: `secret "${entry.secretName}", entry "${entry.key}"` }]
+    : [];
+}
+
+function constraintRelated(constraint: SourceLocation | undefined): { related?: RelatedLocation[] } {
+  return constraint
+    ? { related: [{ ...location(constraint), message: 'the pod’s node architecture constraint' }] }
+    : {};
+}

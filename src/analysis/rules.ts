@@ -222,6 +222,21 @@ const RULE_LIST = [
     clusterShows: 'Depends on the ConfigMap or Secret that exists in the cluster',
     fix: 'Add the ConfigMap or Secret named in substituteFrom to the repository (or mark it optional: true and give a default).',
   },
+  {
+    id: 'manifest-duplicate-key',
+    severity: 'warning',
+    title: 'Key set twice in one mapping',
+    clusterShows:
+      'kubectl apply -f keeps the later value silently; kubectl kustomize refuses the file (mapping key already defined)',
+    fix: 'Delete one of the two keys, keeping the value you mean.',
+  },
+  {
+    id: 'render-roots-capped',
+    severity: 'warning',
+    title: 'Render budget reached; some roots not rendered',
+    clusterShows: 'Nothing: the kustomize roots and charts left out were not checked',
+    fix: 'Raise max-render-roots, or narrow paths to the roots this change affects.',
+  },
   // Notices.
   {
     id: 'mutable-tag',
@@ -257,6 +272,20 @@ const RULE_LIST = [
     title: 'Image is substituted at deploy time; not verified',
     clusterShows: 'Depends on the value substituted at deploy time',
     fix: 'Nothing, if a Flux Kustomization outside the scanned paths substitutes it; scan that Kustomization too to check the image.',
+  },
+  {
+    id: 'not-a-manifest',
+    severity: 'notice',
+    title: 'File is not a Kubernetes manifest',
+    clusterShows: 'Nothing: kubectl would not apply this file',
+    fix: 'Nothing, if the file is not meant for the cluster; otherwise exclude it from paths.',
+  },
+  {
+    id: 'symlink-not-followed',
+    severity: 'notice',
+    title: 'Symbolic link out of the scanned tree not followed',
+    clusterShows: 'Nothing: what the link points at was not read or checked',
+    fix: 'Commit the file itself instead of a link to a place outside the repository.',
   },
 ] as const satisfies readonly Rule[];
 

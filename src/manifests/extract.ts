@@ -1,4 +1,5 @@
 import { customResourceImages, isKnownCustomResource, type ImagePathSpec } from './custom-resources.js';
+import type { SourceLocation } from '../findings.js';
 import { LineIndex } from './positions.js';
 import { containerImages, locatedString, podContext, pullSecretNames, type Locate } from './pod-spec.js';
 import { decodeDataValue, PULL_SECRET_KEYS, pullSecretCredentials } from './pull-secrets.js';
@@ -7,9 +8,8 @@ import { findPodSpecs, listItems, objectKind } from './workloads.js';
 import {
   DEFAULT_YAML_LIMITS,
   get,
-  yamlDocuments,
+  yamlStream,
   str,
-  YamlStructureError,
   type YamlDocument,
   type YamlLimits,
   type YamlNode,
@@ -22,11 +22,22 @@ export interface ExtractOptions {
   limits?: YamlLimits;
   /** Extra image locations in custom resources (configuration file `imagePaths`). */
   imagePaths?: readonly ImagePathSpec[];
+  /**
+   * Where the file sits in a Helm chart: `templates` (every document is a template, whatever it
+   * looks like) or `tests` (helm-unittest suites: not manifests, so a parse error is only a notice).
+   */
+  chartRole?: 'templates' | 'tests';
 }
 
 /** A Helm/Go template action: such a file must be rendered before anything in it is meaningful. */
 const TEMPLATE_ACTION =
   /\{\{-?\s*(?:\.|\$|include\b|template\b|if\b|range\b|with\b|define\b|end\b|toYaml\b|tpl\b|-)/;
+
+/** Any template placeholder: `{{ .Values.x }}`, `{{cell}}`. */
+const PLACEHOLDER = /\{\{.*?\}\}/;
+
+/** A key that makes a document a Kubernetes object; a part without one that does not parse is not a manifest. */
+const OBJECT_KEY = /^\s*["']?(?:apiVersion|kind)["']?\s*:/m;
 
 /** How far the `kind: List` nesting is followed. */
 const MAX_LIST_DEPTH = 8;
@@ -46,7 +57,11 @@ export function appendManifestSet(into: ManifestSet, from: ManifestSet): Manifes
   return into;
 }
 
-/** Extracts images, service accounts and pull secrets from one file's text. */
+/**
+ * Extracts images, service accounts and pull secrets from one file's text. The file is split into
+ * documents as kubectl splits it; each document stands alone, so a broken or templated one is
+ * reported where it is and every other document is still checked.
+ */
 export function extractFromText(file: string, rawText: string, options: ExtractOptions, into: ManifestSet) {
   const text = rawText.charCodeAt(0) === 0xfeff ? rawText.slice(1) : rawText;
   const lines = new LineIndex(text);
@@ -54,34 +69,93 @@ export function extractFromText(file: string, rawText: string, options: ExtractO
     into.problems.push({ kind, file, ...lines.range(offset, offset), message });
 
   into.suppressions.push(...suppressionComments(file, text));
-  const template = TEMPLATE_ACTION.exec(text);
-  if (template) {
+  if (options.chartRole === 'templates') {
+    const template = /\{\{/.exec(text);
     problem(
       'template',
-      template.index,
-      'this file is a Helm/Go template ({{ … }}); render it first (helm template …) and scan the output',
+      template?.index ?? 0,
+      'this file is a Helm chart template; render the chart (helm template …) and scan the output',
     );
     return;
   }
+  const locate: Locate = (node: YamlScalar) => ({ file, ...lines.range(node.start, trimEnd(text, node)) });
+  const reader = new ObjectReader(file, options, locate, into);
+  for (const item of yamlStream(text, options.limits ?? DEFAULT_YAML_LIMITS)) {
+    const part = text.slice(item.start, item.end);
+    if ('error' in item) {
+      const template = TEMPLATE_ACTION.exec(part) ?? /\{\{/.exec(part);
+      if (template) problem('template', item.start + template.index, TEMPLATE_MESSAGE);
+      else if (
+        options.chartRole === 'tests' ||
+        (!OBJECT_KEY.test(part) && !LIMIT_ERROR.test(item.error.message))
+      )
+        problem(
+          'not-manifest',
+          item.error.offset,
+          `not a Kubernetes manifest (no apiVersion or kind) and not YAML that kubectl reads (${item.error.message.replace(/^invalid YAML: /, '')}); skipped`,
+        );
+      else problem('parse-error', item.error.offset, item.error.message);
+      continue;
+    }
+    if (!item.root) continue;
+    const structural = templateInStructure(text, item.start, item.end, item.root);
+    if (structural !== undefined) {
+      problem('template', structural, TEMPLATE_MESSAGE);
+      continue;
+    }
+    for (const duplicate of item.duplicates ?? []) {
+      const first = lines.position(duplicate.firstOffset);
+      problem(
+        'duplicate-key',
+        duplicate.offset,
+        `key "${duplicate.key}" is set twice in this mapping (first on line ${first.line}): kubectl apply -f keeps this later value without a word (its decoder, sigs.k8s.io/yaml, is not strict), while kubectl kustomize refuses the file ("mapping key already defined"). This check uses the later value.`,
+      );
+    }
+    reader.read(item.root, 0);
+  }
+}
 
-  // Each document is read as soon as it is parsed; what a file yields is kept only if all of it
-  // parses, as kubectl applies all of a file or none of it.
-  const scratch = emptyManifestSet();
-  try {
-    readDocuments(
-      file,
-      text,
-      lines,
-      yamlDocuments(text, options.limits ?? DEFAULT_YAML_LIMITS),
-      options,
-      scratch,
-    );
-  } catch (error) {
-    const { offset, message } = describeParseError(error);
-    problem('parse-error', offset, message);
-    return;
+const TEMPLATE_MESSAGE =
+  'this document is a Helm/Go template ({{ … }}); render it first (helm template …) and scan the output';
+
+/** Errors from the parser's own bounds (depth, aliases): hostile input, never "just not a manifest". */
+const LIMIT_ERROR = /maxDepth|alias/;
+
+/**
+ * The offset of the first `{{` that stands where YAML structure is (not inside a scalar, not in a
+ * comment): there the text is a template. `{{ $labels.instance }}` inside a string is data.
+ */
+function templateInStructure(text: string, start: number, end: number, root: YamlNode): number | undefined {
+  const part = text.slice(start, end);
+  if (!part.includes('{{')) return undefined;
+  const ranges = scalarRanges(root);
+  for (let at = part.indexOf('{{'); at !== -1; at = part.indexOf('{{', at + 2)) {
+    const offset = start + at;
+    if (ranges.some(([from, to]) => offset >= from && offset < to)) continue;
+    const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+    if (/(?:^|\s)#/.test(text.slice(lineStart, offset))) continue; // a comment
+    return offset;
   }
-  appendManifestSet(into, scratch);
+  return undefined;
+}
+
+/** `[start, end)` of every scalar token in a tree, keys included, sorted by start. */
+function scalarRanges(root: YamlNode): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  const seen = new Set<YamlNode>();
+  const stack: YamlNode[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    if (node.kind === 'scalar') ranges.push([node.start, node.end]);
+    else if (node.kind === 'seq') stack.push(...node.items);
+    else {
+      for (const entry of node.entries) stack.push(entry.key, entry.value);
+      stack.push(...node.merges);
+    }
+  }
+  return ranges;
 }
 
 /**
@@ -135,13 +209,6 @@ function trimEnd(text: string, node: YamlScalar): number {
   return end;
 }
 
-function describeParseError(error: unknown): { offset: number; message: string } {
-  if (error instanceof YamlStructureError) return { offset: error.offset, message: error.message };
-  const mark = (error as { mark?: { position?: number } }).mark;
-  const reason = (error as { reason?: string }).reason ?? (error as Error).message ?? String(error);
-  return { offset: mark?.position ?? 0, message: `invalid YAML: ${reason}` };
-}
-
 class ObjectReader {
   constructor(
     private readonly file: string,
@@ -179,14 +246,42 @@ class ObjectReader {
     }
     const resource = { kind: type.kind, name, namespace };
     const custom = { resource, namespaceExplicit: writtenNamespace !== undefined, locate: this.locate };
-    this.into.images.push(
-      ...customResourceImages(object, type.apiVersion, type.kind, this.options.imagePaths ?? [], custom),
+    const images = customResourceImages(
+      object,
+      type.apiVersion,
+      type.kind,
+      this.options.imagePaths ?? [],
+      custom,
     );
-    if (isKnownCustomResource(type.apiVersion, type.kind)) return;
-    for (const spec of findPodSpecs(object, type.apiVersion, type.kind)) {
-      const pod = podContext(spec, resource, writtenNamespace !== undefined, this.locate);
-      this.into.images.push(...containerImages(spec, pod, this.locate));
+    if (!isKnownCustomResource(type.apiVersion, type.kind)) {
+      for (const spec of findPodSpecs(object, type.apiVersion, type.kind)) {
+        const pod = podContext(spec, resource, writtenNamespace !== undefined, this.locate);
+        images.push(...containerImages(spec, pod, this.locate));
+      }
     }
+    // `etcd-{{cell}}`: a placeholder some tool fills in; nothing written here is what would be pulled.
+    const nameNode = get(metadata, 'name');
+    const placeholder =
+      nameNode?.kind === 'scalar' && PLACEHOLDER.test(nameNode.value)
+        ? { where: `its name "${name}"`, at: this.locate(nameNode) }
+        : images
+            .filter((image) => PLACEHOLDER.test(image.image))
+            .map((image) => ({ where: `image "${image.image}"`, at: image as SourceLocation }))[0];
+    if (placeholder) {
+      const { file, line, column, endLine, endColumn } = placeholder.at;
+      this.into.problems.push({
+        kind: 'template',
+        file,
+        line,
+        column,
+        endLine,
+        endColumn,
+        message: `this ${type.kind} is a template: ${placeholder.where} holds a placeholder ({{ … }}) that some tool fills in before it is applied, so its images were not checked as written; scan the rendered output`,
+        resource,
+      });
+      return;
+    }
+    this.into.images.push(...images);
   }
 
   private position(node: YamlNode | undefined) {

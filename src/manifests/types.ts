@@ -91,6 +91,9 @@ export type ManifestProblemKind =
   | 'unreadable'
   | 'not-text'
   | 'template'
+  | 'not-manifest'
+  | 'duplicate-key'
+  | 'symlink-outside'
   | 'secret-invalid'
   // Rendering kustomizations and charts (src/render).
   | 'kustomize-render-error'

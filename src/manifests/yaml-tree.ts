@@ -1,4 +1,5 @@
 import { EVENT_ID, getScalarValue, parseEvents, SCALAR_STYLE, type Event, type ScalarEvent } from 'js-yaml';
+import { relaxForGoYaml } from './yaml-lenient.js';
 
 /**
  * A YAML tree that remembers where every scalar is written. Built from js-yaml's event stream so
@@ -34,6 +35,15 @@ export type YamlNode = YamlScalar | YamlMap | YamlSeq;
 
 export interface YamlDocument {
   root: YamlNode | undefined;
+  /** Keys written twice in one mapping: the later value is kept, as kubectl's decoder keeps it. */
+  duplicates?: DuplicateKey[];
+}
+
+export interface DuplicateKey {
+  key: string;
+  /** Offsets of the key kept (the later) and of the one it replaced. */
+  offset: number;
+  firstOffset: number;
 }
 
 export class YamlStructureError extends Error {
@@ -68,29 +78,130 @@ export function parseYamlDocuments(source: string, limits: YamlLimits = DEFAULT_
 
 /**
  * The documents of `source` one at a time, so a caller can read each and let it go: a file of
- * thousands of documents never holds all their trees at once. Throws as `parseYamlDocuments`.
+ * thousands of documents never holds all their trees at once. Throws at the first broken document.
  */
-export function yamlDocuments(
+export function* yamlDocuments(
   source: string,
   limits: YamlLimits = DEFAULT_YAML_LIMITS,
 ): Generator<YamlDocument> {
-  const events = parseEvents(source, { maxDepth: limits.maxDepth });
-  return new TreeBuilder(source, events, limits).build();
+  for (const item of yamlStream(source, limits)) {
+    if ('error' in item) throw new YamlStructureError(item.error.message, item.error.offset);
+    yield item;
+  }
+}
+
+/** A document of a stream, or why one part of the stream does not parse. */
+export type StreamItem =
+  | (YamlDocument & { start: number; end: number })
+  | { error: { offset: number; message: string }; start: number; end: number };
+
+/** A part of the text between kubectl's document separators: `[start, end)`. */
+export interface StreamPart {
+  start: number;
+  end: number;
+}
+
+/**
+ * Splits a file as kubectl's YAML reader does (k8s.io/apimachinery/pkg/util/yaml YAMLReader): a line
+ * that starts with `---` followed only by white space ends a document; the separator line belongs
+ * to neither side. go-yaml then parses each part on its own, so one broken part loses nothing else.
+ */
+export function splitYamlStream(text: string): StreamPart[] {
+  const parts: StreamPart[] = [];
+  let start = 0;
+  for (let offset = 0; offset < text.length;) {
+    const newline = text.indexOf('\n', offset);
+    const lineEnd = newline === -1 ? text.length : newline + 1;
+    if (text.startsWith('---', offset) && /^\s*$/.test(text.slice(offset + 3, lineEnd))) {
+      if (offset > start) parts.push({ start, end: offset });
+      start = lineEnd;
+    }
+    offset = lineEnd;
+  }
+  if (start < text.length) parts.push({ start, end: text.length });
+  return parts;
+}
+
+/**
+ * Every document of `source` with its range, and for each part of the stream that does not parse
+ * (even after go-yaml's leniency), the error at its exact offset; the other parts are unaffected.
+ */
+export function* yamlStream(source: string, limits: YamlLimits = DEFAULT_YAML_LIMITS): Generator<StreamItem> {
+  const budget: AliasBudget = { expansion: 0, nodes: 0 };
+  for (const part of splitYamlStream(source)) {
+    const text = source.slice(part.start, part.end);
+    let events: Event[];
+    let parsed = text;
+    let toOriginal = (offset: number) => offset;
+    try {
+      events = parseEvents(text, { maxDepth: limits.maxDepth });
+    } catch (error) {
+      const relaxed = RELAXABLE.test(describeParseError(error).message) ? relaxForGoYaml(text) : undefined;
+      let retried: Event[] | undefined;
+      if (relaxed) {
+        try {
+          retried = parseEvents(relaxed.text, { maxDepth: limits.maxDepth });
+        } catch {
+          // The original error is the one whose position is in the user's text.
+        }
+      }
+      if (!retried) {
+        const { offset, message } = describeParseError(error);
+        yield { error: { offset: part.start + offset, message }, ...part };
+        continue;
+      }
+      events = retried;
+      parsed = relaxed!.text;
+      toOriginal = relaxed!.toOriginal;
+    }
+    const builder = new TreeBuilder(
+      parsed,
+      events,
+      limits,
+      budget,
+      (offset) => part.start + toOriginal(offset),
+    );
+    try {
+      for (const document of builder.build()) yield { ...document, ...part };
+    } catch (error) {
+      const { offset, message } = describeParseError(error);
+      yield { error: { offset, message }, ...part };
+    }
+  }
+}
+
+/** js-yaml's errors that go-yaml's leniency can explain; nothing else is worth a second parse. */
+const RELAXABLE = /deficient indentation|tab characters/;
+
+/** A parse error's offset (in the text given to the parser) and message. */
+function describeParseError(error: unknown): { offset: number; message: string } {
+  if (error instanceof YamlStructureError) return { offset: error.offset, message: error.message };
+  const mark = (error as { mark?: { position?: number } }).mark;
+  const reason = (error as { reason?: string }).reason ?? (error as Error).message ?? String(error);
+  return { offset: mark?.position ?? 0, message: `invalid YAML: ${reason}` };
+}
+
+/** Alias expansion is bounded per file, or many documents each just under it would add up to a bomb. */
+interface AliasBudget {
+  expansion: number;
+  nodes: number;
 }
 
 class TreeBuilder {
   private index = 0;
   private anchors = new Map<string, YamlNode>();
   private aliasCount = 0;
-  private aliasExpansion = 0;
-  private nodeCount = 0;
   private aliasTargets: YamlNode[] = [];
   private sizes = new Map<YamlNode, number>();
+  private duplicates: DuplicateKey[] = [];
 
+  /** `at` maps an offset in `source` (what was parsed) to one in the file as written. */
   constructor(
     private readonly source: string,
     private readonly events: Event[],
     private readonly limits: YamlLimits,
+    private readonly budget: AliasBudget,
+    private readonly at: (offset: number) => number,
   ) {}
 
   *build(): Generator<YamlDocument> {
@@ -101,24 +212,25 @@ class TreeBuilder {
       // documents each just under it would add up to the same bomb.
       this.anchors = new Map();
       this.aliasCount = 0;
+      this.duplicates = [];
       let root: YamlNode | undefined;
       while (this.index < this.events.length && this.events[this.index]!.type !== EVENT_ID.POP) {
         root = this.node();
       }
       this.index++; // the document's POP
       this.checkExpansion();
-      yield { root };
+      yield this.duplicates.length > 0 ? { root, duplicates: this.duplicates } : { root };
     }
   }
 
   private node(): YamlNode {
     const event = this.events[this.index++]!;
-    if (event.type !== EVENT_ID.ALIAS) this.nodeCount++;
+    if (event.type !== EVENT_ID.ALIAS) this.budget.nodes++;
     switch (event.type) {
       case EVENT_ID.SCALAR:
         return this.anchor(event, this.scalar(event));
       case EVENT_ID.MAPPING: {
-        const map: YamlMap = { kind: 'map', start: event.start, entries: [], merges: [] };
+        const map: YamlMap = { kind: 'map', start: this.at(event.start), entries: [], merges: [] };
         this.anchor(event, map);
         while (this.events[this.index]!.type !== EVENT_ID.POP) {
           const key = this.node();
@@ -129,7 +241,7 @@ class TreeBuilder {
         return map;
       }
       case EVENT_ID.SEQUENCE: {
-        const seq: YamlSeq = { kind: 'seq', start: event.start, items: [] };
+        const seq: YamlSeq = { kind: 'seq', start: this.at(event.start), items: [] };
         this.anchor(event, seq);
         while (this.events[this.index]!.type !== EVENT_ID.POP) seq.items.push(this.node());
         this.index++;
@@ -138,18 +250,19 @@ class TreeBuilder {
       case EVENT_ID.ALIAS: {
         const name = this.source.slice(event.anchorStart, event.anchorEnd);
         const target = this.anchors.get(name);
-        if (!target) throw new YamlStructureError(`unknown anchor "${name}" referenced`, event.anchorStart);
+        if (!target)
+          throw new YamlStructureError(`unknown anchor "${name}" referenced`, this.at(event.anchorStart));
         if (++this.aliasCount > this.limits.maxAliases) {
           throw new YamlStructureError(
             `document contains more than ${this.limits.maxAliases} aliases`,
-            event.anchorStart,
+            this.at(event.anchorStart),
           );
         }
         this.aliasTargets.push(target);
         return target;
       }
       default:
-        throw new YamlStructureError('unexpected YAML event', 0);
+        throw new YamlStructureError('unexpected YAML event', this.at(0));
     }
   }
 
@@ -163,8 +276,8 @@ class TreeBuilder {
     return {
       kind: 'scalar',
       value: getScalarValue(this.source, event),
-      start,
-      end: quoted ? event.valueEnd + 1 : event.valueEnd,
+      start: this.at(start),
+      end: this.at(quoted ? event.valueEnd + 1 : event.valueEnd),
       plain: event.style === SCALAR_STYLE.PLAIN && event.tagStart < 0,
     };
   }
@@ -183,12 +296,15 @@ class TreeBuilder {
       }
       return;
     }
-    // kubectl (sigs.k8s.io/yaml) rejects a key set twice in one mapping; so do we.
-    if (
-      key.kind === 'scalar' &&
-      map.entries.some((e) => e.key.kind === 'scalar' && e.key.value === key.value)
-    ) {
-      throw new YamlStructureError(`mapping key "${truncate(key.value)}" already defined`, key.start);
+    // kubectl apply -f decodes with sigs.k8s.io/yaml's non-strict Unmarshal (go-yaml v2 into a Go
+    // map): a key set twice keeps its last value, silently. Keep the last too, and remember it.
+    if (key.kind === 'scalar') {
+      const earlier = map.entries.findIndex((e) => e.key.kind === 'scalar' && e.key.value === key.value);
+      if (earlier !== -1) {
+        const first = map.entries[earlier]!.key;
+        this.duplicates.push({ key: truncate(key.value), offset: key.start, firstOffset: first.start });
+        map.entries.splice(earlier, 1);
+      }
     }
     map.entries.push({ key, value });
   }
@@ -196,9 +312,9 @@ class TreeBuilder {
   /** Refuses files whose aliases would expand to a huge tree (a "billion laughs"), as go-yaml does. */
   private checkExpansion(): void {
     for (const target of this.aliasTargets) {
-      this.aliasExpansion += this.expandedSize(target);
-      if (this.aliasExpansion > this.limits.maxAliasExpansion + 10 * this.nodeCount) {
-        throw new YamlStructureError('document contains excessive aliasing', 0);
+      this.budget.expansion += this.expandedSize(target);
+      if (this.budget.expansion > this.limits.maxAliasExpansion + 10 * this.budget.nodes) {
+        throw new YamlStructureError('document contains excessive aliasing', this.at(0));
       }
     }
     this.aliasTargets = [];

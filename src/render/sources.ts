@@ -1,15 +1,11 @@
-import { readFile, stat } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
 import type { SourceLocation } from '../findings.js';
 import { emptyManifestSet, extractFromText, suppressionComments } from '../manifests/extract.js';
-import { reportPath } from '../manifests/files.js';
+import { readRegularFile, reportPath } from '../manifests/files.js';
 import { LineIndex } from '../manifests/positions.js';
 import type { ContainerImage, SuppressionComment } from '../manifests/types.js';
-import {
-  parseYamlDocuments,
-  type YamlDocument,
-  type YamlNode,
-  type YamlScalar,
-} from '../manifests/yaml-tree.js';
+import { yamlStream, type YamlDocument, type YamlNode, type YamlScalar } from '../manifests/yaml-tree.js';
 
 /** A file that rendered output came from: read once, parsed once, positions as written. */
 export interface SourceFile {
@@ -32,11 +28,15 @@ export class SourceFiles {
   private readonly files = new Map<string, Promise<SourceFile | undefined>>();
   private readonly images = new Map<SourceFile, ContainerImage[]>();
   readonly suppressions: SuppressionComment[] = [];
+  /** The scanned tree's real path: no source is read from outside it. */
+  private readonly root: Promise<string>;
 
   constructor(
     private readonly cwd: string,
     private readonly defaultNamespace: string,
-  ) {}
+  ) {
+    this.root = realpath(cwd).catch(() => path.resolve(cwd));
+  }
 
   get(absolute: string): Promise<SourceFile | undefined> {
     let cached = this.files.get(absolute);
@@ -60,19 +60,15 @@ export class SourceFiles {
   }
 
   private async read(absolute: string): Promise<SourceFile | undefined> {
-    const info = await stat(absolute).catch(() => undefined);
-    if (!info?.isFile() || info.size > MAX_SOURCE_BYTES) return undefined;
-    const raw = await readFile(absolute, 'utf8').catch(() => undefined);
-    if (raw === undefined) return undefined;
+    const read = await readRegularFile(absolute, await this.root, MAX_SOURCE_BYTES);
+    if (!read.ok) return undefined;
+    const raw = read.bytes.toString('utf8');
     const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     const file = reportPath(absolute, this.cwd);
     const lines = new LineIndex(text);
-    let documents: YamlDocument[] = [];
-    try {
-      documents = parseYamlDocuments(text);
-    } catch {
-      // Templates and broken files: text searches still work on them.
-    }
+    // Broken documents (and templates) are left out; text searches still work on the whole file.
+    const documents: YamlDocument[] = [];
+    for (const item of yamlStream(text)) if (!('error' in item)) documents.push(item);
     this.suppressions.push(...suppressionComments(file, text));
     return {
       absolute,

@@ -238,10 +238,10 @@ describe('bad input becomes a finding, never a crash', () => {
     expect(set.problems[0]!.message).toMatch(/^invalid YAML: /);
   });
 
-  it('reports a key defined twice, as kubectl does', () => {
+  it('reports a key defined twice where the later one is, keeping it as kubectl apply -f does', () => {
     const set = extract('apiVersion: v1\nkind: Pod\nkind: Pod\n');
-    expect(set.problems[0]).toMatchObject({ kind: 'parse-error', line: 3, column: 1 });
-    expect(set.problems[0]!.message).toContain('already defined');
+    expect(set.problems[0]).toMatchObject({ kind: 'duplicate-key', line: 3, column: 1 });
+    expect(set.problems[0]!.message).toContain('first on line 2');
   });
 
   it('refuses an alias bomb quickly', () => {

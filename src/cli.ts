@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { logText } from './report/escape.js';
 import { jsonReport } from './report/json.js';
 import { sarifReport } from './report/sarif.js';
 import { textReport } from './report/text.js';
@@ -91,7 +92,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     const result = await scan(settings.scan);
-    for (const warning of result.warnings) io.stderr(`imagepull-preflight: warning: ${warning}\n`);
+    for (const warning of result.warnings) io.stderr(`imagepull-preflight: warning: ${logText(warning)}\n`);
     const toFile = settings.output !== undefined;
     const formats = {
       json: () => jsonReport(result),
@@ -105,7 +106,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     const message =
       error instanceof InputError ? error.message : `internal error: ${(error as Error)?.message ?? error}`;
-    io.stderr(`imagepull-preflight: ${message.split('\n')[0]}\n`);
+    io.stderr(`imagepull-preflight: ${logText(message.split('\n')[0]!)}\n`);
     return 2;
   }
 }

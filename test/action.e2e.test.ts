@@ -27,7 +27,7 @@ class FakeGitHub {
   requests: Recorded[] = [];
   forbidden = false;
   prFiles: Array<{ filename: string; status: string }> = [];
-  comments: Array<{ id: number; body: string }> = [];
+  comments: Array<{ id: number; body: string; user: { login: string } }> = [];
   private server: Server = createServer((req, res) => void this.handle(req, res));
   url = '';
 
@@ -58,12 +58,18 @@ class FakeGitHub {
     if (url.startsWith('/repos/acme/deploy/pulls/7/files'))
       return send(200, url.includes('page=2') ? [] : this.prFiles);
     if (this.forbidden) return send(403, { message: 'Resource not accessible by integration' });
+    // The workflow token: no REST identity, GraphQL's viewer is the Actions bot.
+    if (req.method === 'GET' && url === '/user')
+      return send(403, { message: 'Resource not accessible by integration' });
+    if (req.method === 'POST' && url === '/graphql')
+      return send(200, { data: { viewer: { login: 'github-actions[bot]' } } });
     if (req.method === 'POST' && url === '/repos/acme/deploy/check-runs') return send(201, { id: 42 });
     if (req.method === 'PATCH' && url === '/repos/acme/deploy/check-runs/42') return send(200, { id: 42 });
     if (req.method === 'GET' && url.startsWith('/repos/acme/deploy/issues/7/comments'))
       return send(200, this.comments);
     if (req.method === 'POST' && url === '/repos/acme/deploy/issues/7/comments') {
-      this.comments.push({ id: 501, body: (JSON.parse(raw) as { body: string }).body });
+      const body = (JSON.parse(raw) as { body: string }).body;
+      this.comments.push({ id: 501, body, user: { login: 'github-actions[bot]' } });
       return send(201, { id: 501 });
     }
     if (req.method === 'PATCH' && url === '/repos/acme/deploy/issues/comments/501') {
@@ -228,7 +234,7 @@ describe('the action on a pull request', () => {
     );
     expect(run.summary).toContain('❌ imagepull-preflight: 1 error(s), 0 warning(s), 0 notice(s)');
     expect(run.summary).toContain(
-      '<a href="https://github.com/acme/deploy/blob/headsha/deploy/web.yaml#L10">deploy/web.yaml:10</a>',
+      '<a href="https://github.com/acme/deploy/blob/headsha/deploy/web.yaml#L10">`deploy/web.yaml:10`</a>',
     );
     expect(run.summary).toContain('scope: changed files (pull request API)');
   });

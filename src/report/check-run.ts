@@ -7,7 +7,8 @@ type Octokit = ReturnType<typeof getOctokit>;
 /** The Checks API takes at most 50 annotations per request. */
 export const ANNOTATIONS_PER_REQUEST = 50;
 const LEVELS = { error: 'failure', warning: 'warning', notice: 'notice' } as const;
-const MAX_TEXT = 64 * 1024;
+// The Checks API's limit on a message, details or summary, in characters.
+const MAX_TEXT = 65535;
 
 export interface CheckRunTarget {
   owner: string;

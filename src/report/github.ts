@@ -4,7 +4,7 @@ import type { ScanResult } from '../scan-result.js';
 import { annotate } from './annotations.js';
 import { publishCheckRun } from './check-run.js';
 import { upsertComment } from './pr-comment.js';
-import { commentBody, headline, summaryMarkdown, type LineLink } from './summary.js';
+import { commentBody, fitMarkdown, headline, summaryMarkdown, type LineLink } from './summary.js';
 
 export interface PublishOptions {
   token: string;
@@ -57,7 +57,7 @@ export async function publish(result: ScanResult, options: PublishOptions): Prom
         octokit,
         { owner: repository[0]!, repo: repository[1]!, headSha: headSha(), name: CHECK_RUN_NAME },
         result.findings,
-        { title: headline(result.findings), summary, failed: options.failed },
+        { title: headline(result.findings), summary: fitMarkdown(summary), failed: options.failed },
       );
       annotated = true;
     } catch (error) {

@@ -1,5 +1,6 @@
 import type { Finding, Severity } from '../findings.js';
 import type { ScanResult } from '../scan-result.js';
+import { htmlAttribute, markdownCode, markdownText } from './markdown.js';
 
 /** Where a finding's line lives on GitHub; identity when there is no repository context. */
 export type LineLink = (file: string, line: number) => string | undefined;
@@ -14,18 +15,6 @@ export interface SummaryContext {
 const ICONS: Record<Severity, string> = { error: '❌', warning: '⚠️', notice: 'ℹ️' };
 export const COMMENT_MARKER = '<!-- imagepull-preflight:report -->';
 
-/** HTML-escapes user-controlled text for Markdown tables (core.summary does not escape). */
-export function escapeCell(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/\|/g, '&#124;')
-    .replace(/`/g, '&#96;')
-    .replace(/\r?\n/g, '<br>');
-}
-
 function count(findings: Finding[], severity: Severity): number {
   return findings.filter((finding) => finding.severity === severity).length;
 }
@@ -37,23 +26,23 @@ export function headline(findings: Finding[]): string {
 }
 
 function findingRow(finding: Finding, link: LineLink): string {
-  const where = `${finding.file}:${finding.line}`;
+  const where = markdownCode(`${finding.file}:${finding.line}`, { inTable: true });
   const url = link(finding.file, finding.line);
-  const location = url ? `<a href="${escapeCell(url)}">${escapeCell(where)}</a>` : escapeCell(where);
-  const image = finding.image !== undefined ? `<code>${escapeCell(finding.image)}</code>` : '';
-  return `| ${ICONS[finding.severity]} | ${location} | ${image} | ${escapeCell(finding.message)} | <code>${finding.rule}</code> | ${escapeCell(finding.fix)} |`;
+  const location = url ? `<a href="${htmlAttribute(url)}">${where}</a>` : where;
+  const image = finding.image !== undefined ? markdownCode(finding.image, { inTable: true }) : '';
+  return `| ${ICONS[finding.severity]} | ${location} | ${image} | ${markdownText(finding.message)} | <code>${finding.rule}</code> | ${markdownText(finding.fix)} |`;
 }
 
-/** The job summary (and, shortened, the PR comment): every finding, never truncated. */
+/** The job summary (and the PR comment, cut to GitHub's limit): every finding. */
 export function summaryMarkdown(result: ScanResult, context: SummaryContext): string {
   const lines = [`## ${headline(result.findings)}`, ''];
   const files = new Set(result.images.flatMap((image) => image.locations.map((l) => l.file))).size;
   lines.push(
-    `Checked ${result.images.length} image reference(s) in ${files} file(s); scope: ${escapeCell(context.scope)}.` +
+    `Checked ${result.images.length} image reference(s) in ${files} file(s); scope: ${markdownText(context.scope)}.` +
       (result.suppressed.length ? ` ${result.suppressed.length} finding(s) suppressed (listed below).` : ''),
     '',
   );
-  for (const note of context.notes) lines.push(`> ${escapeCell(note)}`, '');
+  for (const note of context.notes) lines.push(`> ${markdownText(note)}`, '');
   if (result.findings.length) {
     lines.push(
       '| | Location | Image | What the cluster would do | Rule | Fix |',
@@ -67,7 +56,7 @@ export function summaryMarkdown(result: ScanResult, context: SummaryContext): st
   if (result.rendered?.roots.length || result.rendered?.capped) {
     // Kustomize roots and Helm charts rendered (src/render); capped by max-render-roots.
     const roots =
-      result.rendered.roots.map((root) => `<code>${escapeCell(root)}</code>`).join(', ') || 'none';
+      result.rendered.roots.map((root) => markdownCode(root, { inTable: false })).join(', ') || 'none';
     const capped = result.rendered.capped ? ' (capped by max-render-roots: some were not rendered)' : '';
     lines.push(`**Rendered:** ${roots}${capped}`, '');
   }
@@ -75,8 +64,8 @@ export function summaryMarkdown(result: ScanResult, context: SummaryContext): st
     const registries = result.registry.contacted.map((domain) => {
       const limits = result.registry!.rateLimits[domain];
       return limits
-        ? `${escapeCell(domain)} (pull quota remaining: ${escapeCell(limits.remaining)} of ${escapeCell(limits.limit)})`
-        : escapeCell(domain);
+        ? `${markdownCode(domain, { inTable: false })} (pull quota remaining: ${markdownText(limits.remaining)} of ${markdownText(limits.limit)})`
+        : markdownCode(domain, { inTable: false });
     });
     lines.push(`**Registries contacted:** ${registries.join(', ') || 'none'}`, '');
   } else {
@@ -86,9 +75,10 @@ export function summaryMarkdown(result: ScanResult, context: SummaryContext): st
     lines.push(`<details><summary>Suppressed findings (${result.suppressed.length})</summary>`, '');
     lines.push('| | Location | Image | Rule | Suppressed by |', '|---|---|---|---|---|');
     for (const { finding, by, reason } of result.suppressed) {
-      const image = finding.image !== undefined ? `<code>${escapeCell(finding.image)}</code>` : '';
+      const image = finding.image !== undefined ? markdownCode(finding.image, { inTable: true }) : '';
+      const where = markdownCode(`${finding.file}:${finding.line}`, { inTable: true });
       lines.push(
-        `| ${ICONS[finding.severity]} | ${escapeCell(`${finding.file}:${finding.line}`)} | ${image} | <code>${finding.rule}</code> | ${escapeCell(`${by}: ${reason}`)} |`,
+        `| ${ICONS[finding.severity]} | ${where} | ${image} | <code>${finding.rule}</code> | ${markdownText(`${by}: ${reason}`)} |`,
       );
     }
     lines.push('', '</details>', '');
@@ -98,5 +88,18 @@ export function summaryMarkdown(result: ScanResult, context: SummaryContext): st
 
 /** The sticky PR comment: the marker finds it again; "all clear" once everything is fixed. */
 export function commentBody(result: ScanResult, context: SummaryContext): string {
-  return `${COMMENT_MARKER}\n${summaryMarkdown(result, context)}`;
+  return fitMarkdown(`${COMMENT_MARKER}\n${summaryMarkdown(result, context)}`);
+}
+
+/** GitHub refuses a comment body or a check-run summary longer than this. */
+export const GITHUB_TEXT_LIMIT = 65535;
+const TRUNCATED = '\n\n**Truncated:** the job summary has the full report.\n';
+
+/** Cut at a line boundary (never inside a table row or a code span), saying so. */
+export function fitMarkdown(markdown: string, limit = GITHUB_TEXT_LIMIT): string {
+  if (markdown.length <= limit) return markdown;
+  const closeDetails = '\n\n</details>';
+  let kept = markdown.slice(0, markdown.lastIndexOf('\n', limit - TRUNCATED.length - closeDetails.length));
+  if (kept.lastIndexOf('<details>') > kept.lastIndexOf('</details>')) kept += closeDetails;
+  return kept + TRUNCATED;
 }

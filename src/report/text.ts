@@ -1,5 +1,6 @@
 import type { AnalysisResult } from '../analysis/analyze.js';
 import type { Severity } from '../findings.js';
+import { logPath, logText } from './escape.js';
 
 const COLOURS: Record<Severity, string> = {
   error: '\u001b[31m',
@@ -9,13 +10,16 @@ const COLOURS: Record<Severity, string> = {
 const RESET = '\u001b[0m';
 const DIM = '\u001b[2m';
 
-/** `file:line:col  severity  rule  message` per finding, then a one-line tally. */
+/**
+ * `file:line:col  severity  rule  message` per finding, then a one-line tally. Text from the pull
+ * request is escaped (see escape.ts): in a CI log no line of it can become a workflow command.
+ */
 export function textReport(result: AnalysisResult, colour: boolean): string {
   const paint = (code: string, text: string) => (colour ? `${code}${text}${RESET}` : text);
   const lines = result.findings.map((finding) => {
-    const where = `${finding.file}:${finding.line}:${finding.column}`;
-    const fix = finding.fix ? `\n    ${paint(DIM, `fix: ${finding.fix}`)}` : '';
-    return `${where}  ${paint(COLOURS[finding.severity], finding.severity)}  ${finding.rule}  ${finding.message}${fix}`;
+    const where = `${logPath(finding.file)}:${finding.line}:${finding.column}`;
+    const fix = finding.fix ? `\n    ${paint(DIM, `fix: ${logText(finding.fix)}`)}` : '';
+    return `${where}  ${paint(COLOURS[finding.severity], finding.severity)}  ${finding.rule}  ${logText(finding.message)}${fix}`;
   });
   const count = (severity: Severity) => result.findings.filter((f) => f.severity === severity).length;
   const checked = result.images.length;

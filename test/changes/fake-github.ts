@@ -1,4 +1,5 @@
-// A small fake of GitHub's "list pull request files" endpoint on loopback, recording every request.
+// A small fake of GitHub's "list pull request files" endpoint on loopback, recording every request;
+// optionally also issue comments and the token's identity (`GET /user`, GraphQL `viewer`).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -21,6 +22,27 @@ export interface RecordedRequest {
   authorization: string | undefined;
 }
 
+export interface FakeComment {
+  id: number;
+  body: string;
+  user: { login: string };
+}
+
+/**
+ * Who the token is. A personal token answers `GET /user`; an installation token (GITHUB_TOKEN) gets
+ * 403 there and is named only by GraphQL's `viewer`. Comments it creates carry that login.
+ */
+export interface FakeIdentity {
+  rest?: string;
+  graphql?: string;
+}
+
+export interface FakeIssues {
+  identity: FakeIdentity;
+  /** Comments per issue number, oldest first; mutated by create and update. */
+  comments: Record<number, FakeComment[]>;
+}
+
 export interface FakeGitHub {
   /** The API base URL, e.g. http://127.0.0.1:41234/api/v3 when started with a prefix. */
   url: string;
@@ -33,13 +55,15 @@ const MAX_PAGES = 40;
 
 export async function startFakeGitHub(
   pulls: Record<number, FakePull>,
-  options: { prefix?: string; repo?: string } = {},
+  options: { prefix?: string; repo?: string; issues?: FakeIssues } = {},
 ): Promise<FakeGitHub> {
   const prefix = options.prefix ?? '';
   const repo = options.repo ?? 'octo/app';
   const requests: RecordedRequest[] = [];
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
+    let body = '';
+    for await (const chunk of req) body += chunk;
     requests.push({
       method: req.method ?? '',
       path: url.pathname,
@@ -47,6 +71,7 @@ export async function startFakeGitHub(
       perPage: url.searchParams.get('per_page'),
       authorization: req.headers.authorization,
     });
+    if (options.issues && serveIssues(req, res, url, body, prefix, repo, options.issues)) return;
     const match = new RegExp(`^${prefix}/repos/${repo}/pulls/(\\d+)/files$`).exec(url.pathname);
     const pull = match ? pulls[Number(match[1])] : undefined;
     if (!match || pull === undefined) return sendJson(res, 404, notFound());
@@ -66,6 +91,70 @@ export async function startFakeGitHub(
         server.close(() => resolve());
       }),
   };
+}
+
+let nextCommentId = 1000;
+
+/** Identity and issue comments, as far as a sticky comment needs them; false when not such a path. */
+function serveIssues(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  body: string,
+  prefix: string,
+  repo: string,
+  issues: FakeIssues,
+): boolean {
+  const login = issues.identity.rest ?? issues.identity.graphql ?? 'github-actions[bot]';
+  const forbidden = { message: 'Resource not accessible by integration', documentation_url: DOCS };
+  if (req.method === 'GET' && url.pathname === `${prefix}/user`) {
+    if (issues.identity.rest) sendJson(res, 200, { login: issues.identity.rest, type: 'User' });
+    else sendJson(res, 403, forbidden);
+    return true;
+  }
+  // GitHub Enterprise serves GraphQL at /api/graphql beside the REST /api/v3.
+  if (req.method === 'POST' && url.pathname.endsWith('/graphql')) {
+    if (!issues.identity.graphql) sendJson(res, 403, forbidden);
+    else sendJson(res, 200, { data: { viewer: { login: issues.identity.graphql } } });
+    return true;
+  }
+  const list = new RegExp(`^${prefix}/repos/${repo}/issues/(\\d+)/comments$`).exec(url.pathname);
+  if (list) {
+    const comments = (issues.comments[Number(list[1])] ??= []);
+    if (req.method === 'POST') {
+      const created = {
+        id: nextCommentId++,
+        body: (JSON.parse(body) as { body: string }).body,
+        user: { login },
+      };
+      comments.push(created);
+      sendJson(res, 201, created);
+      return true;
+    }
+    const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30) || 30, 100);
+    const page = Math.max(Number(url.searchParams.get('page') ?? 1) || 1, 1);
+    const last = Math.max(Math.ceil(comments.length / perPage), 1);
+    const headers: Record<string, string> = {};
+    if (page < last)
+      headers['link'] =
+        `<http://${req.headers.host}${url.pathname}?per_page=${perPage}&page=${page + 1}>; rel="next"`;
+    sendJson(res, 200, comments.slice((page - 1) * perPage, page * perPage), headers);
+    return true;
+  }
+  const one = new RegExp(`^${prefix}/repos/${repo}/issues/comments/(\\d+)$`).exec(url.pathname);
+  if (one && req.method === 'PATCH') {
+    // Like GitHub, a token that may write the repository may edit anyone's comment.
+    const comment = Object.values(issues.comments)
+      .flat()
+      .find((c) => c.id === Number(one[1]));
+    if (!comment) sendJson(res, 404, notFound());
+    else {
+      comment.body = (JSON.parse(body) as { body: string }).body;
+      sendJson(res, 200, comment);
+    }
+    return true;
+  }
+  return false;
 }
 
 function servePage(

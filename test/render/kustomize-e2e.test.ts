@@ -102,6 +102,6 @@ describe('kustomize overlays against the lab registry', () => {
   it('the job summary lists the rendered roots', async () => {
     const result = await scanOffline(dir);
     const summary = summaryMarkdown(result, { link: () => undefined, scope: 'all files', notes: [] });
-    expect(summary).toContain('**Rendered:** <code>overlays/prod</code>, <code>overlays/staging</code>\n');
+    expect(summary).toContain('**Rendered:** `overlays/prod`, `overlays/staging`\n');
   });
 });

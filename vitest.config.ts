@@ -1,4 +1,7 @@
 import { defineConfig } from 'vitest/config';
+import { addGoBinToPath } from './test/harness/tools.js';
+
+addGoBinToPath();
 
 export default defineConfig({
   test: {

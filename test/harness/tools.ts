@@ -1,8 +1,9 @@
 // Shared helpers for the registry lab: external tool checks, child processes and loopback ports.
 // No vitest imports here: the benchmark script reuses the harness outside of vitest.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
+import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 export const MISSING_TOOLS_MESSAGE =
@@ -23,6 +24,24 @@ export function findOnPath(name: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * helm is installed with `go install` where no package has it (see .ci/run): Go's bin directory joins
+ * PATH (last, so a helm already on PATH wins) for the tests and benchmarks and the tools they start.
+ */
+export function addGoBinToPath(): void {
+  let gopath = process.env['GOPATH'];
+  if (!gopath) {
+    try {
+      gopath = execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8', timeout: 10_000 }).trim();
+    } catch {
+      gopath = join(homedir(), 'go');
+    }
+  }
+  const bin = join(gopath.split(delimiter)[0]!, 'bin');
+  const dirs = (process.env['PATH'] ?? '').split(delimiter);
+  if (!dirs.includes(bin)) process.env['PATH'] = [...dirs.filter(Boolean), bin].join(delimiter);
 }
 
 /** Tests must never silently skip: a missing tool is a hard, actionable failure. */

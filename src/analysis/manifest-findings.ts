@@ -15,6 +15,8 @@ const PROBLEM_RULES: Record<ManifestProblem['kind'], RuleId> = {
   'secret-invalid': 'pull-secret-invalid',
   'kustomize-render-error': 'kustomize-render-error',
   'helm-render-error': 'helm-render-error',
+  'helm-dependencies-missing': 'helm-dependencies-missing',
+  'helm-values-number': 'helm-values-number',
   'kustomize-image-unused': 'kustomize-image-unused',
   'kustomize-remote-base': 'kustomize-remote-base',
   'render-tool-missing': 'render-tool-missing',

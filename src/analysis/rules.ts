@@ -237,6 +237,22 @@ const RULE_LIST = [
     clusterShows: 'Nothing: the kustomize roots and charts left out were not checked',
     fix: 'Raise max-render-roots, or narrow paths to the roots this change affects.',
   },
+  {
+    id: 'helm-dependencies-missing',
+    severity: 'warning',
+    title: 'Helm chart dependencies not vendored; not verified',
+    clusterShows:
+      'Unknown: the chart was not rendered, so its images were not checked (helm install fails the same way until helm dependency build runs)',
+    fix: 'Set helm-dependencies: true to let the check run helm dependency build, or vendor the dependencies in charts/.',
+  },
+  {
+    id: 'helm-values-number',
+    severity: 'warning',
+    title: 'Image value written as a number renders differently',
+    clusterShows:
+      'The kubelet pulls the tag as helm prints the number (1.20 becomes 1.2): another image, or ErrImagePull',
+    fix: 'Quote the value in the values file (tag: "1.20") so helm renders it as written.',
+  },
   // Notices.
   {
     id: 'mutable-tag',

@@ -98,6 +98,8 @@ export type ManifestProblemKind =
   // Rendering kustomizations and charts (src/render).
   | 'kustomize-render-error'
   | 'helm-render-error'
+  | 'helm-dependencies-missing'
+  | 'helm-values-number'
   | 'kustomize-image-unused'
   | 'kustomize-remote-base'
   | 'render-tool-missing';

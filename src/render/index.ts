@@ -35,6 +35,8 @@ export interface RenderSettings {
   kustomizeRemote: boolean;
   /** Values-file globs relative to each chart (helm-values); each match is rendered on its own. */
   helmValues: string[];
+  /** Let `helm dependency build` fetch dependencies that are not vendored (helm-dependencies). */
+  helmDependencies: boolean;
   /** Per render. */
   timeoutMs: number;
   /** Tests substitute these; by default kubectl (or kustomize) and helm from PATH. */
@@ -46,6 +48,7 @@ export const DEFAULT_RENDER_SETTINGS: RenderSettings = {
   maxRoots: DEFAULT_SETTINGS.maxRenderRoots,
   kustomizeRemote: false,
   helmValues: [],
+  helmDependencies: false,
   timeoutMs: 120_000,
 };
 
@@ -106,11 +109,9 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
     for (const set of await valuesSets(chart, settings.helmValues, cwd))
       units.push({ label: set.label, kind: 'helm', chart, set });
   }
-  const selected = options.changedFiles
+  const touched = options.changedFiles
     ? units.filter((unit) => touches(unit, new Set(options.changedFiles), cwd, graph))
     : units;
-  selected.sort((a, b) => a.label.localeCompare(b.label));
-  const chosen = selected.slice(0, settings.maxRoots);
 
   const manifests = emptyManifestSet();
   const kustomize = new KustomizeRenderer(graph, sources, {
@@ -125,14 +126,25 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
     defaultNamespace: options.defaultNamespace,
     runner: settings.helmRunner ?? DEFAULT_HELM_RUNNER,
     timeoutMs: settings.timeoutMs,
+    dependencies: settings.helmDependencies,
   });
+  // A chart helm cannot render (helm missing, dependencies not vendored) is a finding, not a render.
+  const selected: Unit[] = [];
+  for (const unit of touched)
+    if (unit.kind === 'kustomize' || (await helm.renderable(unit.chart, manifests))) selected.push(unit);
+  selected.sort((a, b) => a.label.localeCompare(b.label));
+  const chosen = selected.slice(0, settings.maxRoots);
   const rendered: string[] = [];
-  for (const unit of chosen) {
-    const ok =
-      unit.kind === 'kustomize'
-        ? await kustomize.render(unit.root, manifests)
-        : await helm.render(unit.chart, unit.set, manifests);
-    if (ok) rendered.push(unit.label);
+  try {
+    for (const unit of chosen) {
+      const ok =
+        unit.kind === 'kustomize'
+          ? await kustomize.render(unit.root, manifests)
+          : await helm.render(unit.chart, unit.set, manifests);
+      if (ok) rendered.push(unit.label);
+    }
+  } finally {
+    await helm.close();
   }
   kustomize.reportUnused(manifests);
   // Comments in files the raw scan also reads (a values file outside the chart) are its to report.

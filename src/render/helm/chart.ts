@@ -53,7 +53,8 @@ export async function findCharts(files: string[], sources: SourceFiles): Promise
   return charts;
 }
 
-function isInside(dir: string, file: string): boolean {
+/** Whether `file` is `dir` or under it. */
+export function isInside(dir: string, file: string): boolean {
   const relative = path.relative(dir, file);
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }

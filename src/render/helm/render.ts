@@ -5,8 +5,15 @@ import type { ContainerImage, ManifestSet } from '../../manifests/types.js';
 import { str } from '../../manifests/yaml-tree.js';
 import { splitImage } from '../kustomize/image-tag.js';
 import { addProblem, extractRendered, type TracedImage } from '../remap.js';
-import { scalarsWithValue, textOccurrences, type SourceFiles } from '../sources.js';
-import { chartLabel, type Chart, type ValuesSet } from './chart.js';
+import { scalarsWithValue, textOccurrences, type SourceFile, type SourceFiles } from '../sources.js';
+import { chartLabel, isInside, type Chart, type ValuesSet } from './chart.js';
+import {
+  declaredDependencies,
+  missingDependencies,
+  prepareChart,
+  type ChartLayout,
+  type Dependency,
+} from './dependencies.js';
 import { splitHelmOutput, type HelmDocument } from './output.js';
 import { setKey, type HelmRunner, type HelmTemplateRequest } from './runner.js';
 import { ChartTemplates, type ImageSite } from './templates.js';
@@ -17,6 +24,8 @@ export interface HelmRenderOptions {
   defaultNamespace: string;
   runner: HelmRunner;
   timeoutMs: number;
+  /** helm-dependencies: build dependencies that are not vendored, fetching them over the network. */
+  dependencies: boolean;
 }
 
 /** What one rendered container's template says about it. */
@@ -24,6 +33,17 @@ interface Plan {
   site?: ImageSite;
   keys: ValuesKey[];
   layers: ValuesLayer[];
+  /** The top-level subchart the template belongs to, if any. */
+  subchart?: string;
+}
+
+/** A chart ready to render: where helm reads it, and how its files map back to the user's. */
+interface Prepared {
+  layout: ChartLayout;
+  dependencies: Dependency[];
+  read: (file: string) => Promise<SourceFile | undefined>;
+  /** Files a dependency build fetched: no line of theirs is reported. */
+  foreign: (source: SourceFile) => boolean;
 }
 
 /** At most this many values keys are confirmed per render (one extra render confirms them all). */
@@ -33,44 +53,64 @@ const probeValue = (index: number) => `preflightprobe${index}x`;
 /** Renders charts with `helm template` and maps their containers back to values, Chart.yaml or templates. */
 export class HelmRenderer {
   private missing = false;
+  private installed?: Promise<boolean>;
+  private readonly prepared = new Map<Chart, Promise<Prepared | undefined>>();
 
   constructor(
     private readonly sources: SourceFiles,
     private readonly options: HelmRenderOptions,
   ) {}
 
+  /**
+   * Whether helm can render the chart: its dependencies are vendored or were built into a temporary
+   * copy. When not, the reason is a finding on the chart (once) and helm never renders it, so it
+   * takes nothing from the render budget.
+   */
+  async renderable(chart: Chart, into: ManifestSet): Promise<boolean> {
+    let prepared = this.prepared.get(chart);
+    if (!prepared) {
+      prepared = this.prepare(chart, into);
+      this.prepared.set(chart, prepared);
+    }
+    return (await prepared) !== undefined;
+  }
+
+  /** Removes the temporary copies dependency builds made. */
+  async close(): Promise<void> {
+    const prepared = await Promise.all(this.prepared.values());
+    this.prepared.clear();
+    await Promise.all(prepared.map((chart) => chart?.layout.dispose()));
+  }
+
   async render(chart: Chart, set: ValuesSet, into: ManifestSet): Promise<boolean> {
+    if (!(await this.renderable(chart, into))) return false;
+    const prepared = (await this.prepared.get(chart))!;
     const request: HelmTemplateRequest = {
       release: releaseName(chart.name),
-      chartDir: chart.dir,
+      chartDir: prepared.layout.dir,
       valuesFiles: set.files,
       setString: [],
       timeoutMs: this.options.timeoutMs,
     };
     const result = this.missing ? undefined : await this.options.runner.template(request);
     if (!result || (!result.ok && result.missing)) {
-      this.missing = true;
-      addProblem(into, {
-        kind: 'render-tool-missing',
-        ...chart.anchor,
-        message: `${chartLabel(chart, this.options.cwd)} was not rendered and its images were not checked: helm is not installed. Install it before this step (for example with azure/setup-helm) to check the chart.`,
-      });
+      this.helmMissing(chart, into);
       return false;
     }
     if (!result.ok) {
       addProblem(into, {
         kind: 'helm-render-error',
         ...chart.anchor,
-        message: `helm template ${set.label} fails: ${this.clean(result.message)}`,
+        message: `helm template ${set.label} fails: ${this.clean(result.message, prepared.layout.dir, chart)}`,
       });
       return false;
     }
     const documents = splitHelmOutput(result.stdout);
-    const templates = new ChartTemplates(chart.dir, this.sources);
+    const templates = new ChartTemplates(prepared.layout.dir, prepared.read);
     const plans = new Map<string, Plan>();
     for (const document of documents) {
       for (const image of plainImages(document, this.options.defaultNamespace)) {
-        plans.set(keyOf(image), await this.plan(chart, set, templates, document, image));
+        plans.set(keyOf(image), await this.plan(prepared, set, templates, document, image));
       }
     }
     const confirmed = await this.confirm(request, plans);
@@ -80,8 +120,13 @@ export class HelmRenderer {
         document.text,
         set.label,
         {
-          image: async (image) => this.choose(chart, plans.get(keyOf(image)), image, confirmed),
-          value: async (value) => this.locateValue(chart, plans, value),
+          image: async (image) => {
+            const plan = plans.get(keyOf(image));
+            const traced = this.choose(chart, prepared, plan, image, confirmed);
+            if (traced.key) this.checkNumber(traced.key, image, into);
+            return traced;
+          },
+          value: async (value) => this.locateValue(chart, prepared, plans, value),
         },
         this.options.defaultNamespace,
         into,
@@ -90,30 +135,87 @@ export class HelmRenderer {
     return true;
   }
 
-  /** helm's message without its `Error:` prefix, on one line, with paths relative to the working directory. */
-  private clean(message: string): string {
-    return message
+  private helmMissing(chart: Chart, into: ManifestSet): void {
+    this.missing = true;
+    addProblem(into, {
+      kind: 'render-tool-missing',
+      ...chart.anchor,
+      message: `${chartLabel(chart, this.options.cwd)} was not rendered and its images were not checked: helm is not installed. Install it before this step (for example with azure/setup-helm) to check the chart.`,
+    });
+  }
+
+  private async prepare(chart: Chart, into: ManifestSet): Promise<Prepared | undefined> {
+    this.installed ??= this.options.runner.version().then((result) => result.ok || !result.missing);
+    if (!(await this.installed)) {
+      this.helmMissing(chart, into);
+      return undefined;
+    }
+    const dependencies = await declaredDependencies(chart, this.sources);
+    const missing = await missingDependencies(chart, dependencies, this.sources);
+    const result = await prepareChart(chart, dependencies, missing, {
+      network: this.options.dependencies,
+      timeoutMs: this.options.timeoutMs,
+      runner: this.options.runner,
+    });
+    const label = chartLabel(chart, this.options.cwd);
+    if (!result.ok && result.missing) {
+      const named = result.missing.map((d) => `${d.name} (${d.repository || 'no repository'})`).join(', ');
+      addProblem(into, {
+        kind: 'helm-dependencies-missing',
+        ...result.missing[0]!.location,
+        message: `${label} was not rendered and its images were not checked: its ${result.missing.length === 1 ? 'dependency' : 'dependencies'} ${named} ${result.missing.length === 1 ? 'is' : 'are'} not in ${label}/charts. Set helm-dependencies: true (CLI --helm-dependencies) to let the check run helm dependency build, or vendor ${result.missing.length === 1 ? 'it' : 'them'} there.`,
+      });
+      return undefined;
+    }
+    if (!result.ok) {
+      if (result.toolMissing) this.helmMissing(chart, into);
+      else
+        addProblem(into, {
+          kind: 'helm-render-error',
+          ...missing[0]!.location,
+          message: `helm dependency build ${label} fails: ${this.clean(result.message, undefined, chart)}`,
+        });
+      return undefined;
+    }
+    const { layout } = result;
+    const copied = layout.dir !== chart.dir;
+    const read = (file: string) => this.sources.get(layout.userFile(file) ?? file);
+    const foreign = (source: SourceFile) => copied && isInside(layout.dir, source.absolute);
+    return { layout, dependencies, read, foreign };
+  }
+
+  /**
+   * helm's message without its `Error:` prefix, on one line, with paths relative to the working
+   * directory (a temporary copy's path as the chart's own).
+   */
+  private clean(message: string, copy: string | undefined, chart: Chart): string {
+    // helm's advice to rerun with --debug is for its own command line, not this check's.
+    let text = message
       .replace(/^Error: /, '')
-      .split(`${this.options.cwd}${path.sep}`)
-      .join('')
-      .replace(/\s+/g, ' ')
-      .trim();
+      .replace(/\s*Use --debug flag to render out invalid YAML\s*$/, '');
+    if (copy && copy !== chart.dir) text = text.split(copy).join(chart.dir);
+    return text.split(`${this.options.cwd}${path.sep}`).join('').replace(/\s+/g, ' ').trim();
   }
 
   private async plan(
-    chart: Chart,
+    prepared: Prepared,
     set: ValuesSet,
     templates: ChartTemplates,
     document: HelmDocument,
     image: ContainerImage,
   ): Promise<Plan> {
     const context = document.source
-      ? await templateContext(chart.dir, document.source, set.files, this.sources)
+      ? await templateContext(prepared.layout.dir, document.source, set.files, prepared.read)
       : undefined;
     if (!context) return { keys: [], layers: [] };
     const site = await templates.site(context.templateFile, image);
     const keys = site ? valuesKeys(context.layers, context.subcharts, site.refs, image.image) : [];
-    return { ...(site ? { site } : {}), keys, layers: context.layers };
+    return {
+      ...(site ? { site } : {}),
+      keys,
+      layers: context.layers,
+      ...(context.subcharts[0] ? { subchart: context.subcharts[0] } : {}),
+    };
   }
 
   /**
@@ -143,24 +245,40 @@ export class HelmRenderer {
 
   private choose(
     chart: Chart,
+    prepared: Prepared,
     plan: Plan | undefined,
     image: ContainerImage,
     confirmed: ((container: string, key: ValuesKey) => boolean) | undefined,
-  ): TracedImage {
+  ): TracedImage & { key?: ValuesKey } {
     const { tag, digest } = splitImage(image.image);
-    const decides = (key: ValuesKey) => key.value === tag || key.value === digest;
+    const decides = (key: ValuesKey) => key.renders === tag || key.value === digest;
     const keys = plan?.keys ?? [];
     const container = keyOf(image);
     const sure = confirmed ? keys.filter((key) => confirmed(container, key)) : [];
-    const fromKey = (key: ValuesKey, mapping: 'derived' | 'heuristic'): TracedImage => ({
-      location: key.source.locate(key.node),
-      mapping,
-      via: `${mapping === 'derived' ? 'set' : 'probably set'} by ${key.source.file} ${key.written}`,
-    });
+    // What a dependency build fetched is not the user's to edit: the dependency's entry in Chart.yaml is.
+    const dependency = (): TracedImage => {
+      const entry = prepared.dependencies.find((d) => d.name === plan?.subchart);
+      return {
+        location: entry?.location ?? chart.anchor,
+        mapping: 'root',
+        via: `from the dependency ${plan?.subchart ?? ''} of ${chart.source.file}`,
+      };
+    };
+    const fromKey = (key: ValuesKey, mapping: 'derived' | 'heuristic'): TracedImage & { key?: ValuesKey } =>
+      prepared.foreign(key.source)
+        ? dependency()
+        : {
+            location: key.source.locate(key.node),
+            mapping,
+            via: `${mapping === 'derived' ? 'set' : 'probably set'} by ${key.source.file} ${key.written}`,
+            ...(mapping === 'derived' ? { key } : {}),
+          };
     const byTag = sure.find(decides);
     if (byTag) return fromKey(byTag, 'derived');
     const appVersion = chart.appVersion;
-    if (plan?.site?.appVersion && appVersion && str(appVersion) === tag && !keys.some(decides)) {
+    // A subchart falls back to its own appVersion, not this chart's.
+    const own = plan?.subchart === undefined;
+    if (own && plan?.site?.appVersion && appVersion && str(appVersion) === tag && !keys.some(decides)) {
       return {
         location: chart.source.locate(appVersion),
         mapping: 'derived',
@@ -174,6 +292,7 @@ export class HelmRenderer {
     const guess = confirmed ? undefined : highest(keys);
     if (guess) return fromKey(guess, 'heuristic');
     const site = plan?.site;
+    if (site && prepared.foreign(site.template)) return dependency();
     if (site) {
       const literal =
         !site.value.includes('{{') && site.value.replace(/^(["'])(.*)\1$/, '$2') === image.image;
@@ -186,15 +305,37 @@ export class HelmRenderer {
     return { location: chart.anchor, mapping: 'root', via: `traced no further than ${chart.source.file}` };
   }
 
+  /**
+   * A values tag written as a number renders as Go prints that number (`1.20` → `1.2`): a warning on
+   * the key when that changed the text, since the image pulled is not the one the file appears to name.
+   */
+  private checkNumber(key: ValuesKey, image: ContainerImage, into: ManifestSet): void {
+    if (key.renders === key.value || !key.node.plain) return;
+    addProblem(into, {
+      kind: 'helm-values-number',
+      ...key.source.locate(key.node),
+      message: `${key.written} is written ${key.value}, an unquoted number to YAML, so helm renders it as ${key.renders}: the image is ${image.image}. Quote it (${key.written.split('.').pop()}: "${key.value}") to keep the text as written.`,
+    });
+  }
+
   /** A pull secret's name and the like: a unique mention in a template or values file, else the chart. */
-  private async locateValue(chart: Chart, plans: Map<string, Plan>, value: string): Promise<SourceLocation> {
+  private async locateValue(
+    chart: Chart,
+    prepared: Prepared,
+    plans: Map<string, Plan>,
+    value: string,
+  ): Promise<SourceLocation> {
     if (value === '') return chart.anchor;
-    const templates = new Set([...plans.values()].flatMap((plan) => (plan.site ? [plan.site.template] : [])));
+    const templates = new Set(
+      [...plans.values()].flatMap((plan) =>
+        plan.site && !prepared.foreign(plan.site.template) ? [plan.site.template] : [],
+      ),
+    );
     const hits = [...templates].flatMap((template) =>
       textOccurrences(template, value, 2).map((offset) => template.at(offset, value.length)),
     );
     if (hits.length === 1) return hits[0]!;
-    const layers = [...plans.values()][0]?.layers ?? [];
+    const layers = ([...plans.values()][0]?.layers ?? []).filter((layer) => !prepared.foreign(layer.source));
     const scalars = layers.flatMap((layer) =>
       scalarsWithValue(layer.source, value).map((node) => layer.source.locate(node)),
     );

@@ -10,21 +10,39 @@ export interface HelmTemplateRequest {
   timeoutMs: number;
 }
 
-/** Runs `helm template`; tests substitute their own, since helm may not be installed. */
+export interface HelmDependencyBuildRequest {
+  chartDir: string;
+  /** helm-dependencies: repositories may be reached; otherwise only `file://` dependencies build. */
+  network: boolean;
+  timeoutMs: number;
+}
+
+/** The helm commands a scan runs; tests substitute one where helm must look missing. */
 export interface HelmRunner {
+  /** `helm version`: whether helm is installed at all. */
+  version(): Promise<ToolResult>;
   template(request: HelmTemplateRequest): Promise<ToolResult>;
+  dependencyBuild(request: HelmDependencyBuildRequest): Promise<ToolResult>;
 }
 
 /**
- * helm on PATH, never allowed the network (`helm template` needs none for a vendored chart). Chart
- * tests are left out: `helm install` does not run them, `helm test` does.
+ * helm on PATH. `helm template` never gets the network (a chart with its dependencies in `charts/`
+ * needs none); chart tests are left out, as `helm install` does not run them (`helm test` does).
  */
 export const DEFAULT_HELM_RUNNER: HelmRunner = {
+  version() {
+    return runTool('helm', ['version', '--short'], { network: false, timeoutMs: 30_000 });
+  },
   template(request) {
     const args = ['template', request.release, request.chartDir, '--skip-tests'];
     for (const file of request.valuesFiles) args.push('--values', file);
     for (const [key, value] of request.setString) args.push('--set-string', `${key}=${value}`);
     return runTool('helm', args, { network: false, timeoutMs: request.timeoutMs });
+  },
+  dependencyBuild(request) {
+    // Offline, refreshing repository indexes could only fail; file:// dependencies need none.
+    const args = ['dependency', 'build', request.chartDir, ...(request.network ? [] : ['--skip-refresh'])];
+    return runTool('helm', args, { network: request.network, timeoutMs: request.timeoutMs });
   },
 };
 

@@ -2,7 +2,7 @@ import { glob } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceLocation } from '../../findings.js';
 import type { ContainerImage } from '../../manifests/types.js';
-import type { SourceFile, SourceFiles } from '../sources.js';
+import type { SourceFile } from '../sources.js';
 
 /** The `image:` line of a template that rendered a container, and what it reads. */
 export interface ImageSite {
@@ -12,13 +12,14 @@ export interface ImageSite {
   location: SourceLocation;
   /** `.Values` paths read on the line or by the named templates it includes. */
   refs: string[][];
-  /** Whether `.Chart.AppVersion` is read there (the usual fallback tag). */
+  /** Whether `.Chart.AppVersion` is read there (the usual fallback tag; `.chart.AppVersion` in bitnami's common). */
   appVersion: boolean;
 }
 
 const IMAGE_LINE = /^(\s*(?:-\s+)?image:[ \t]*)(.*?)\s*$/;
 const NAME_LINE = /^\s*(?:-\s+)?name:[ \t]*(.*?)\s*$/;
 const VALUES_REF = /\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)/g;
+const APP_VERSION = /\.[Cc]hart\.AppVersion\b/;
 const INCLUDE = /\b(?:include|template)\s+"([^"]+)"/g;
 const DEFINE = /\{\{-?\s*define\s+"([^"]+)"\s*-?\}\}/g;
 /** How far a list item is followed around an `image:` line. */
@@ -39,12 +40,12 @@ export class ChartTemplates {
 
   constructor(
     private readonly chartDir: string,
-    private readonly sources: SourceFiles,
+    private readonly read: (file: string) => Promise<SourceFile | undefined>,
   ) {}
 
   /** The template's `image:` line for this container: one consistent with the rendered image, by name. */
   async site(templateFile: string, image: ContainerImage): Promise<ImageSite | undefined> {
-    const template = await this.sources.get(templateFile);
+    const template = await this.read(templateFile);
     if (!template) return undefined;
     const lines = template.text.split('\n');
     const offsets: number[] = [];
@@ -65,12 +66,12 @@ export class ChartTemplates {
     );
     if (!chosen) return undefined;
     const refs: string[][] = [];
-    let appVersion = chosen.value.includes('.Chart.AppVersion');
+    let appVersion = APP_VERSION.test(chosen.value);
     for (const match of chosen.value.matchAll(VALUES_REF)) refs.push(match[1]!.slice(1).split('.'));
     const included = await this.included(chosen.value, 0, new Set());
     for (const body of included) {
       for (const match of body.matchAll(VALUES_REF)) refs.push(match[1]!.slice(1).split('.'));
-      appVersion ||= body.includes('.Chart.AppVersion');
+      appVersion ||= APP_VERSION.test(body);
     }
     return {
       template,
@@ -103,7 +104,7 @@ export class ChartTemplates {
       let files = 0;
       for await (const match of glob('**/templates/**/*.tpl', { cwd: this.chartDir })) {
         if (++files > MAX_HELPER_FILES) break;
-        const source = await this.sources.get(path.join(this.chartDir, match));
+        const source = await this.read(path.join(this.chartDir, match));
         if (!source) continue;
         const defines = [...source.text.matchAll(DEFINE)];
         defines.forEach((define, i) => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { getPath, str, type YamlNode, type YamlScalar } from '../../manifests/yaml-tree.js';
-import type { SourceFile, SourceFiles } from '../sources.js';
+import type { SourceFile } from '../sources.js';
 
 /** One values file as a template sees it: a subchart's values sit under its name in the parent's. */
 export interface ValuesLayer {
@@ -15,6 +15,8 @@ export interface ValuesKey {
   /** The key as written in `source`, for messages. */
   written: string;
   value: string;
+  /** What helm prints for it (differs from `value` for unquoted numbers: `1.20` prints `1.2`). */
+  renders: string;
   source: SourceFile;
   node: YamlScalar;
 }
@@ -31,7 +33,7 @@ export async function templateContext(
   chartDir: string,
   source: string,
   setFiles: string[],
-  sources: SourceFiles,
+  read: (file: string) => Promise<SourceFile | undefined>,
 ): Promise<
   { templateFile: string; chartDir: string; subcharts: string[]; layers: ValuesLayer[] } | undefined
 > {
@@ -44,11 +46,11 @@ export async function templateContext(
   const layers: ValuesLayer[] = [];
   // Innermost chart's defaults first; each parent's values override under the subchart names.
   for (let depth = dirs.length - 1; depth >= 0; depth--) {
-    const values = await sources.get(path.join(dirs[depth]!, 'values.yaml'));
+    const values = await read(path.join(dirs[depth]!, 'values.yaml'));
     if (values) layers.push({ source: values, prefix: subcharts.slice(depth) });
   }
   for (const file of setFiles) {
-    const values = await sources.get(file);
+    const values = await read(file);
     if (values) layers.push({ source: values, prefix: subcharts });
   }
   return { templateFile: path.join(chartDir, ...parts), chartDir: dirs[dirs.length - 1]!, subcharts, layers };
@@ -78,13 +80,15 @@ export function valuesKeys(
       const node = getPath(root(layer), ...layer.prefix, ...leaf);
       const value = str(node);
       if (node?.kind !== 'scalar' || value === undefined) continue;
-      if (value !== '' && rendered.includes(value)) {
+      const renders = helmText(node);
+      if (renders !== '' && rendered.includes(renders)) {
         // `--set` paths start at the top chart, under the subcharts' names.
         const setPath = [...subcharts, ...leaf];
         keys.push({
           setPath,
           written: [...layer.prefix, ...leaf].join('.'),
           value,
+          renders,
           source: layer.source,
           node,
         });
@@ -107,4 +111,48 @@ function collectLeaves(node: YamlNode | undefined, at: string[], into: Map<strin
       if (entry.key.kind === 'scalar') collectLeaves(entry.value, [...at, entry.key.value], into, depth + 1);
     }
   }
+}
+
+const YAML11_TRUE = /^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+const YAML11_FALSE = /^(?:n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+const YAML11_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+const GO_INT = /^[-+]?(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|0[0-7_]*|[1-9][0-9_]*)$/;
+
+/**
+ * The text helm prints for a values scalar: helm reads values as YAML 1.1 (go-yaml v2) and turns them
+ * into JSON, so an unquoted number becomes a float64 that Go prints in its shortest form (`1.20` → `1.2`,
+ * `1000000` → `1e+06`, `010` → `8`), and `yes`/`on` become `true`. Quoted scalars print as written.
+ */
+export function helmText(node: YamlScalar): string {
+  if (!node.plain) return node.value;
+  const text = node.value;
+  if (YAML11_TRUE.test(text)) return 'true';
+  if (YAML11_FALSE.test(text)) return 'false';
+  let number: number | undefined;
+  if (GO_INT.test(text)) {
+    const sign = text.startsWith('-') ? -1 : 1;
+    const digits = text.replace(/^[-+]/, '').replace(/_/g, '');
+    const radix = /^0[xX]/.test(digits)
+      ? 16
+      : /^0[bB]/.test(digits)
+        ? 2
+        : /^0[oO]?[0-7]/.test(digits)
+          ? 8
+          : 10;
+    const body = radix === 8 ? digits.replace(/^0[oO]?/, '') : radix === 10 ? digits : digits.slice(2);
+    number = sign * (body === '' ? 0 : parseInt(body, radix));
+  } else if (YAML11_FLOAT.test(text)) number = Number(text);
+  return number === undefined || !Number.isFinite(number) ? text : goFloat(number);
+}
+
+/** Go's `%v` of a float64: the shortest digits, in exponent form when the exponent is below -4 or 6 and up. */
+function goFloat(value: number): string {
+  if (value === 0) return Object.is(value, -0) ? '-0' : '0';
+  const [mantissa, exponentText] = value.toExponential().split('e') as [string, string];
+  const exponent = Number(exponentText);
+  if (exponent < -4 || exponent >= 6) {
+    const sign = exponent < 0 ? '-' : '+';
+    return `${mantissa}e${sign}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  }
+  return String(value);
 }

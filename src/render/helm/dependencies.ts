@@ -1,0 +1,197 @@
+import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { SourceLocation } from '../../findings.js';
+import { get, items, str } from '../../manifests/yaml-tree.js';
+import { runTool } from '../process.js';
+import type { SourceFile, SourceFiles } from '../sources.js';
+import { isInside, type Chart } from './chart.js';
+import type { HelmRunner } from './runner.js';
+
+/** One entry of Chart.yaml `dependencies` (requirements.yaml for apiVersion v1 charts). */
+export interface Dependency {
+  name: string;
+  repository: string;
+  /** Its `name:` in Chart.yaml or requirements.yaml: where findings about it go. */
+  location: SourceLocation;
+}
+
+/** Where helm renders a chart, and which of the files there are the user's. */
+export interface ChartLayout {
+  /** The chart itself, or a temporary copy with its dependencies built. */
+  dir: string;
+  /** The user's file that `file` (under `dir`) stands for; undefined for what a dependency build fetched. */
+  userFile(file: string): string | undefined;
+  dispose(): Promise<void>;
+}
+
+export type PreparedChart =
+  | { ok: true; layout: ChartLayout }
+  /** Dependencies that are not vendored and may not be fetched (helm-dependencies is off). */
+  | { ok: false; missing: Dependency[] }
+  | { ok: false; missing?: undefined; message: string; toolMissing: boolean };
+
+export interface PrepareOptions {
+  /** helm-dependencies: let `helm dependency build` fetch from repositories over the network. */
+  network: boolean;
+  timeoutMs: number;
+  runner: HelmRunner;
+}
+
+const FILE_REPOSITORY = 'file://';
+
+/** The chart's declared dependencies: Chart.yaml's, or requirements.yaml's for apiVersion v1. */
+export async function declaredDependencies(chart: Chart, sources: SourceFiles): Promise<Dependency[]> {
+  const own = dependencyList(chart.source);
+  if (own.length > 0) return own;
+  const requirements = await sources.get(path.join(chart.dir, 'requirements.yaml'));
+  return requirements ? dependencyList(requirements) : [];
+}
+
+function dependencyList(source: SourceFile): Dependency[] {
+  const list: Dependency[] = [];
+  for (const item of items(get(source.documents[0]?.root, 'dependencies'))) {
+    const nameNode = get(item, 'name');
+    const name = str(nameNode);
+    if (!name || nameNode?.kind !== 'scalar') continue;
+    list.push({ name, repository: str(get(item, 'repository')) ?? '', location: source.locate(nameNode) });
+  }
+  return list;
+}
+
+/**
+ * Dependencies with nothing in `charts/` for them, as helm checks before it renders: a directory whose
+ * Chart.yaml has the dependency's name, or an archive `<name>-<version>.tgz`.
+ */
+export async function missingDependencies(
+  chart: Chart,
+  dependencies: Dependency[],
+  sources: SourceFiles,
+): Promise<Dependency[]> {
+  if (dependencies.length === 0) return [];
+  const entries = await readdir(path.join(chart.dir, 'charts'), { withFileTypes: true }).catch(() => []);
+  const vendored = new Set<string>();
+  for (const entry of entries) {
+    if (entry.isFile()) {
+      for (const dependency of dependencies) {
+        const rest = entry.name.startsWith(`${dependency.name}-`)
+          ? entry.name.slice(dependency.name.length + 1)
+          : '';
+        if (/^\d.*\.tgz$/.test(rest)) vendored.add(dependency.name);
+      }
+    } else if (entry.isDirectory()) {
+      const own = await sources.get(path.join(chart.dir, 'charts', entry.name, 'Chart.yaml'));
+      const name = str(get(own?.documents[0]?.root, 'name'));
+      if (name) vendored.add(name);
+    }
+  }
+  return dependencies.filter((dependency) => !vendored.has(dependency.name));
+}
+
+/**
+ * Where to render `chart`: in place when its dependencies are vendored; otherwise `helm dependency
+ * build` in a temporary copy (never in the user's directory), which needs no network for `file://`
+ * dependencies and is allowed it for the others only with helm-dependencies.
+ */
+export async function prepareChart(
+  chart: Chart,
+  dependencies: Dependency[],
+  missing: Dependency[],
+  options: PrepareOptions,
+): Promise<PreparedChart> {
+  if (missing.length === 0) return { ok: true, layout: inPlace(chart.dir) };
+  const remote = missing.filter((dependency) => !dependency.repository.startsWith(FILE_REPOSITORY));
+  if (remote.length > 0 && !options.network) return { ok: false, missing: remote };
+  const local = dependencies.filter((dependency) => dependency.repository.startsWith(FILE_REPOSITORY));
+  const ups = Math.max(0, ...local.map((dependency) => leadingUps(fileTarget(dependency))));
+  const scratch = await mkdtemp(path.join(tmpdir(), 'imagepull-preflight-chart-'));
+  const dispose = () => rm(scratch, { recursive: true, force: true });
+  try {
+    // Deep enough that `file://../x` from the copy reaches a link to the user's ../x.
+    const copy = path.join(
+      scratch,
+      ...Array.from({ length: ups }, (_, i) => `d${i}`),
+      path.basename(chart.dir),
+    );
+    await cp(chart.dir, copy, { recursive: true, filter: (source) => path.basename(source) !== '.git' });
+    const targets = new Map<string, string>();
+    for (const dependency of local) {
+      const written = fileTarget(dependency);
+      const user = path.resolve(chart.dir, written);
+      targets.set(dependency.name, user);
+      if (path.isAbsolute(written)) continue;
+      const link = path.resolve(copy, written);
+      if (isInside(copy, link)) continue; // inside the chart: copied with it
+      await mkdir(path.dirname(link), { recursive: true });
+      await symlink(user, link, process.platform === 'win32' ? 'junction' : 'dir').catch(() => undefined);
+    }
+    const built = await options.runner.dependencyBuild({
+      chartDir: copy,
+      network: options.network,
+      timeoutMs: options.timeoutMs,
+    });
+    if (!built.ok) {
+      await dispose();
+      return { ok: false, message: built.message, toolMissing: built.missing };
+    }
+    const unpacked = await unpackArchives(path.join(copy, 'charts'), options.timeoutMs);
+    return {
+      ok: true,
+      layout: {
+        dir: copy,
+        userFile(file) {
+          const relative = path.relative(copy, file);
+          if (relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
+          const [top, name, ...rest] = relative.split(path.sep);
+          if (top === 'charts' && name !== undefined && unpacked.has(name)) {
+            const target = targets.get(name);
+            return target ? path.join(target, ...rest) : undefined;
+          }
+          return path.join(chart.dir, relative);
+        },
+        dispose,
+      },
+    };
+  } catch (error) {
+    await dispose();
+    return { ok: false, message: (error as Error).message, toolMissing: false };
+  }
+}
+
+function inPlace(dir: string): ChartLayout {
+  return { dir, userFile: (file) => file, dispose: async () => {} };
+}
+
+function fileTarget(dependency: Dependency): string {
+  return dependency.repository.slice(FILE_REPOSITORY.length);
+}
+
+function leadingUps(relative: string): number {
+  if (path.isAbsolute(relative)) return 0;
+  const parts = path.normalize(relative).split(/[\\/]/);
+  let ups = 0;
+  while (parts[ups] === '..') ups++;
+  return ups;
+}
+
+/**
+ * The archives a dependency build wrote, unpacked in place (helm renders a directory the same way),
+ * so the subcharts' templates and values can be read for tracing. Names of the unpacked directories.
+ */
+async function unpackArchives(chartsDir: string, timeoutMs: number): Promise<Set<string>> {
+  const names = new Set<string>();
+  for (const entry of await readdir(chartsDir, { withFileTypes: true }).catch(() => [])) {
+    if (!entry.isFile() || !entry.name.endsWith('.tgz')) continue;
+    const archive = path.join(chartsDir, entry.name);
+    const before = new Set(await readdir(chartsDir));
+    const unpacked = await runTool('tar', ['-xzf', entry.name], {
+      network: false,
+      timeoutMs,
+      cwd: chartsDir,
+    });
+    if (!unpacked.ok) continue; // helm still renders the archive; it is only not traced into
+    await rm(archive, { force: true });
+    for (const name of await readdir(chartsDir)) if (!before.has(name)) names.add(name);
+  }
+  return names;
+}

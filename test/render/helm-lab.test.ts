@@ -1,0 +1,261 @@
+import { execFile } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DEFAULT_REGISTRY_SETTINGS, scan, type ScanOptions } from '../../src/scan.js';
+import { recordingHelm } from './fake-helm.js';
+import { copyFixture, lineOf, removeDir, scratchDir, writeTree } from './support.js';
+
+/**
+ * The real helm against the registry lab: a chart shaped like a bitnami chart whose `common` library
+ * is an OCI dependency pushed with `helm push`, and a plain chart with a `file://` subchart. Each
+ * finding is on the line a person edits: a values file's key, Chart.yaml's appVersion or dependency.
+ */
+
+const execFileAsync = promisify(execFile);
+const lab = inject('lab');
+const host = lab.open.host;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  // bitnami's charts take `common` from an OCI registry; here the lab's, pushed by helm itself.
+  const work = await scratchDir('helm-push');
+  dirs.push(work);
+  await copyFixture('helm/lab/common', path.join(work, 'common'), host);
+  await execFileAsync('helm', ['package', path.join(work, 'common'), '-d', work]);
+  await execFileAsync('helm', [
+    'push',
+    path.join(work, 'common-2.31.0.tgz'),
+    `oci://${host}/charts`,
+    '--plain-http',
+  ]);
+});
+afterAll(async () => {
+  for (const dir of dirs) await removeDir(dir);
+});
+
+/** Copies the named lab charts under `charts/`, writes `extra`, and scans against the lab registries. */
+async function scanCharts(
+  charts: string[],
+  render: Partial<NonNullable<ScanOptions['render']>>,
+  extra: Record<string, string> = {},
+) {
+  const dir = await scratchDir('helm-lab');
+  dirs.push(dir);
+  for (const chart of charts) await copyFixture(`helm/lab/${chart}`, path.join(dir, 'charts', chart), host);
+  await writeTree(dir, extra);
+  const helm = recordingHelm();
+  const result = await scan({
+    cwd: dir,
+    paths: ['.'],
+    defaultNamespace: 'default',
+    maxFileSize: 1e6,
+    offline: false,
+    registry: DEFAULT_REGISTRY_SETTINGS,
+    render: { helmRunner: helm, ...render },
+  });
+  const findings = result.findings.map((f) => [f.rule, f.file, f.line]);
+  const line = (file: string, text: string) => lineOf(dir, file, text);
+  return { dir, result, findings, helm, line };
+}
+
+const NGINX = 'charts/nginx';
+const SHOP = 'charts/shop';
+
+describe('a bitnami-shaped chart with its common library as an OCI dependency', () => {
+  it('with helm-dependencies: built in a copy, and a missing tag in values-prod.yaml is an error on its tag line', async () => {
+    const { findings, line, result, helm, dir } = await scanCharts(['nginx'], {
+      helmDependencies: true,
+      helmValues: ['values-prod.yaml'],
+    });
+    expect(findings).toEqual([
+      ['tag-not-found', `${NGINX}/values-prod.yaml`, await line(`${NGINX}/values-prod.yaml`, 'tag:')],
+    ]);
+    expect(result.findings[0]!.message).toContain(
+      `(rendered by ${NGINX} (values-prod.yaml); set by ${NGINX}/values-prod.yaml image.tag)`,
+    );
+    expect(helm.builds.map((build) => build.network)).toEqual([true]);
+    // The user's chart is left as it was: no charts/ directory, no Chart.lock.
+    expect((await readdir(path.join(dir, NGINX))).sort()).toEqual([
+      'Chart.yaml',
+      'templates',
+      'values-prod.yaml',
+      'values.yaml',
+    ]);
+  });
+
+  it('a missing tag in values.yaml that values-prod.yaml overrides to one that exists: no error', async () => {
+    const { findings, result } = await scanCharts(
+      ['nginx'],
+      { helmDependencies: true, helmValues: ['values-prod.yaml'] },
+      {
+        [`${NGINX}/values.yaml`]: (await fixture('nginx/values.yaml')).replace('tag: 1.0.0', 'tag: 1.0.2'),
+        [`${NGINX}/values-prod.yaml`]: 'image:\n  tag: 1.1.0\n',
+      },
+    );
+    expect(findings).toEqual([]);
+    expect(result.images.map((image) => [image.reference, image.status])).toEqual([
+      [`${host}/app:1.1.0`, 'available'],
+    ]);
+  });
+
+  it('without helm-dependencies: one finding naming the dependency and the setting, and nothing rendered', async () => {
+    const { result, helm, line } = await scanCharts(['nginx'], {
+      helmValues: ['values.yaml', 'values-prod.yaml'],
+    });
+    expect(result.findings.map((f) => [f.rule, f.severity, f.file, f.line, f.message])).toEqual([
+      [
+        'helm-dependencies-missing',
+        'warning',
+        `${NGINX}/Chart.yaml`,
+        await line(`${NGINX}/Chart.yaml`, 'name: common'),
+        `${NGINX} was not rendered and its images were not checked: its dependency common (oci://${host}/charts) is not in ${NGINX}/charts. Set helm-dependencies: true (CLI --helm-dependencies) to let the check run helm dependency build, or vendor it there.`,
+      ],
+    ]);
+    expect(helm.builds).toEqual([]);
+    expect(helm.calls).toEqual([]);
+    // Not rendered, so not counted against max-render-roots.
+    expect(result.rendered).toEqual({ roots: [], capped: false });
+  });
+
+  it('no tag: bitnami’s helper falls back to appVersion, and a missing one is an error on that line', async () => {
+    const chart = `${NGINX}/Chart.yaml`;
+    const { findings, line } = await scanCharts(
+      ['nginx'],
+      { helmDependencies: true },
+      {
+        [chart]: (await fixture('nginx/Chart.yaml')).replace('appVersion: 1.0.0', 'appVersion: 1.0.3'),
+        [`${NGINX}/values.yaml`]: (await fixture('nginx/values.yaml')).replace('tag: 1.0.0', 'tag: ""'),
+      },
+    );
+    expect(findings).toEqual([['tag-not-found', chart, await line(chart, 'appVersion')]]);
+  });
+
+  it.each<[string, string, string, string]>([
+    // global.imageRegistry wins over image.registry, as in bitnami's common.images.image.
+    [
+      'global.imageRegistry',
+      'global:\n  imageRegistry: REG\nimage:\n  registry: elsewhere.test\n',
+      'available',
+      'REG/app:1.0.0',
+    ],
+    [
+      'image.digest',
+      'image:\n  digest: sha256:' + '0'.repeat(64) + '\n',
+      'not-found',
+      `REG/app@sha256:${'0'.repeat(64)}`,
+    ],
+  ])('%s from a values file selects the image', async (_name, values, status, reference) => {
+    const { result, findings, line } = await scanCharts(
+      ['nginx'],
+      { helmDependencies: true, helmValues: ['values-lab.yaml'] },
+      { [`${NGINX}/values-lab.yaml`]: values.split('REG').join(host) },
+    );
+    expect(result.images.map((image) => [image.reference, image.status])).toEqual([
+      [reference.split('REG').join(host), status],
+    ]);
+    if (status === 'not-found')
+      expect(findings).toEqual([
+        ['digest-not-found', `${NGINX}/values-lab.yaml`, await line(`${NGINX}/values-lab.yaml`, 'digest:')],
+      ]);
+    else expect(findings).toEqual([]);
+  });
+
+  it('imagePullSecrets from values are the rendered pod’s pull secrets, as the kubelet sees them', async () => {
+    const file = `${NGINX}/values-private.yaml`;
+    const values = `image:\n  registry: ${lab.basic.host}\n  repository: private/app\n  tag: "2.0"\n  pullSecrets:\n    - basic-pull\n`;
+    const { alice } = lab.basic.users;
+    const config = { auths: { [lab.basic.host]: { auth: btoa(`${alice.username}:${alice.password}`) } } };
+    const secret = `apiVersion: v1\nkind: Secret\nmetadata: {name: basic-pull, namespace: default}\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: ${btoa(JSON.stringify(config))}\n`;
+    const render = { helmDependencies: true, helmValues: ['values-private.yaml'] };
+
+    const withSecret = await scanCharts(['nginx'], render, {
+      [file]: values,
+      'k8s/pull-secret.yaml': secret,
+    });
+    expect(withSecret.findings).toEqual([]);
+    expect(withSecret.result.images.map((image) => [image.reference, image.status])).toEqual([
+      [`${lab.basic.host}/private/app:2.0`, 'available'],
+    ]);
+
+    const inCluster = await scanCharts(['nginx'], render, { [file]: values });
+    expect(inCluster.findings).toEqual([
+      ['pull-secret-not-in-repository', file, await inCluster.line(file, 'tag:')],
+    ]);
+    expect(inCluster.result.findings[0]!.message).toContain(
+      'Pull secret "basic-pull" is not in this repository',
+    );
+
+    const without = await scanCharts(['nginx'], render, {
+      [file]: values.replace(/ {2}pullSecrets:[\s\S]*$/, ''),
+    });
+    expect(without.findings).toEqual([['credentials-required', file, await without.line(file, 'tag:')]]);
+  });
+});
+
+describe('a plain chart with a file:// subchart', () => {
+  it('an appVersion fallback that does not exist is an error on Chart.yaml’s appVersion line', async () => {
+    const { findings, line, helm } = await scanCharts(
+      ['shop', 'worker'],
+      {},
+      {
+        [`${SHOP}/Chart.yaml`]: (await fixture('shop/Chart.yaml')).replace('"1.0.1"', '"1.0.9"'),
+      },
+    );
+    expect(findings).toEqual([
+      ['tag-not-found', `${SHOP}/Chart.yaml`, await line(`${SHOP}/Chart.yaml`, 'appVersion')],
+    ]);
+    // file:// dependencies are built without the network, and without helm-dependencies.
+    expect(helm.builds.map((build) => build.network)).toEqual([false]);
+  });
+
+  it('a subchart image whose tag the parent sets: the finding is on the parent’s line', async () => {
+    const { findings, line, result } = await scanCharts(
+      ['shop', 'worker'],
+      {},
+      {
+        [`${SHOP}/values.yaml`]: (await fixture('shop/values.yaml')).replace('tag: 1.1.0', 'tag: 1.0.2'),
+      },
+    );
+    const file = `${SHOP}/values.yaml`;
+    expect(findings).toEqual([['tag-not-found', file, await line(file, 'tag: 1.0.2')]]);
+    expect(result.findings[0]!.message).toContain(`set by ${file} worker.image.tag`);
+  });
+
+  it('tag: 1.20 is rendered 1.2: a warning on the values line, besides the tag that does not exist', async () => {
+    const { result, line } = await scanCharts(
+      ['shop', 'worker'],
+      { helmValues: ['values-float.yaml'] },
+      {
+        [`${SHOP}/values-float.yaml`]: 'image:\n  tag: 1.20\n',
+      },
+    );
+    const file = `${SHOP}/values-float.yaml`;
+    const at = await line(file, 'tag:');
+    expect(result.findings.map((f) => [f.rule, f.severity, f.file, f.line])).toEqual([
+      ['helm-values-number', 'warning', file, at],
+      ['tag-not-found', 'error', file, at],
+    ]);
+    expect(result.findings[0]!.message).toBe(
+      `image.tag is written 1.20, an unquoted number to YAML, so helm renders it as 1.2: the image is ${host}/app:1.2. Quote it (tag: "1.20") to keep the text as written.`,
+    );
+  });
+
+  it('a quoted "1.20", or a number that renders as written, is no warning', async () => {
+    const { result } = await scanCharts(
+      ['shop', 'worker'],
+      { helmValues: ['values-float.yaml'] },
+      {
+        [`${SHOP}/values-float.yaml`]: 'image:\n  tag: "1.20"\nworker:\n  image:\n    tag: 1.5\n',
+      },
+    );
+    expect(result.findings.map((f) => f.rule)).toEqual(['tag-not-found', 'tag-not-found']);
+  });
+});
+
+function fixture(file: string): Promise<string> {
+  return readFile(path.resolve('test/fixtures/helm/lab', file), 'utf8').then((text) =>
+    text.split('LAB_REGISTRY').join(host),
+  );
+}

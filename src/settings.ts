@@ -359,6 +359,15 @@ export const SETTINGS = {
       "Values files to render each chart with: globs relative to the chart, comma or newline separated, e.g. values.yaml,values-prod.yaml. Each match is rendered on its own over the chart's defaults (a+b layers two files). Default: the chart's values.yaml alone. Needs helm on the runner.",
     help: "comma-separated values-file globs relative to each chart, each rendered\non its own (default: the chart's values.yaml)",
   }),
+  helmDependencies: setting({
+    input: 'helm-dependencies',
+    flag: 'helm-dependencies',
+    default: 'false',
+    parse: parseBoolean,
+    description:
+      'true to run helm dependency build (network) for charts whose Chart.yaml dependencies are not vendored in charts/, in a temporary copy of the chart. file:// dependencies are always built. Otherwise such charts are reported as not rendered.',
+    help: 'let helm dependency build fetch chart dependencies (network); otherwise\nsuch charts are reported (file:// dependencies are always built)',
+  }),
   checkRun: setting({
     input: 'check-run',
     default: 'true',
@@ -483,6 +492,7 @@ export function scanOptions(settings: Settings, context: ScanContext): ScanOptio
       maxRoots: settings.maxRenderRoots,
       kustomizeRemote: settings.kustomizeRemote,
       helmValues: settings.helmValues,
+      helmDependencies: settings.helmDependencies,
     },
     registry: registrySettings(settings, context),
     suppressions: { ignoreRules: settings.ignoreRules, ignoreImages: settings.ignoreImages },

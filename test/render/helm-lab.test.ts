@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_REGISTRY_SETTINGS, scan, type ScanOptions } from '../../src/scan.js';
 import { recordingHelm } from './fake-helm.js';
-import { copyFixture, lineOf, removeDir, scratchDir, writeTree } from './support.js';
+import { cliJson, copyFixture, lineOf, removeDir, scratchDir, writeTree } from './support.js';
 
 /**
  * The real helm against the registry lab: a chart shaped like a bitnami chart whose `common` library
@@ -83,6 +83,17 @@ describe('a bitnami-shaped chart with its common library as an OCI dependency', 
       'values-prod.yaml',
       'values.yaml',
     ]);
+  });
+
+  it('through the CLI: --helm-dependencies, as the action’s helm-dependencies: true', async () => {
+    const { dir } = await scanCharts(['nginx'], { helmValues: [] });
+    const file = `${NGINX}/values-prod.yaml`;
+    const on = await cliJson(dir, '--helm-dependencies', '--helm-values', 'values-prod.yaml', '.');
+    expect(on.report!.findings.map((f) => [f.rule, f.file, f.line])).toEqual([
+      ['tag-not-found', file, await lineOf(dir, file, 'tag:')],
+    ]);
+    const off = await cliJson(dir, '--helm-values', 'values-prod.yaml', '.');
+    expect(off.report!.findings.map((f) => f.rule)).toEqual(['helm-dependencies-missing']);
   });
 
   it('a missing tag in values.yaml that values-prod.yaml overrides to one that exists: no error', async () => {

@@ -63,6 +63,8 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionSettings {
 
 /** `env` is the runner's environment, handed in by main-action.ts: nothing else reads it. */
 export async function runAction(env: NodeJS.ProcessEnv): Promise<void> {
+  // max-duration counts from here: finding the changed files is part of the run.
+  const startedAt = Date.now();
   try {
     const settings = readInputs(env);
     const changes =
@@ -73,6 +75,7 @@ export async function runAction(env: NodeJS.ProcessEnv): Promise<void> {
         : `all files under ${settings.scan.paths.join(', ')}`;
     const result = await scan({
       ...settings.scan,
+      startedAt,
       ...(changes?.mode === 'files' ? { changedFiles: changes.files } : {}),
     });
     for (const warning of result.warnings) core.warning(warning);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dispatcher } from 'undici';
 import { analyze, type AnalysisResult } from './analysis/analyze.js';
+import { pullCheckWithDeadline } from './analysis/deadline.js';
 import { DEFAULT_NODE_CREDENTIAL_HOSTS, PullChecker } from './analysis/pull-check.js';
 import { restrictToChanged } from './analysis/scope.js';
 import { NO_SUPPRESSIONS, type SuppressionSettings } from './analysis/suppress.js';
@@ -15,7 +16,7 @@ import { DEFAULT_RENDER_SETTINGS, renderManifests, type RenderSettings } from '.
 import { RegistryClient } from './registry/client.js';
 import type { Platform } from './registry/types.js';
 import type { ScanResult } from './scan-result.js';
-import { DEFAULT_SETTINGS, InputError, registrySettings } from './settings.js';
+import { DEFAULT_SETTINGS, formatDuration, InputError, registrySettings } from './settings.js';
 
 export type { RegistryActivity, ScanResult } from './scan-result.js';
 
@@ -35,6 +36,10 @@ export interface ScanOptions {
   render?: Partial<RenderSettings>;
   /** Image locations in other custom resources (configuration file `imagePaths`, kustomize fieldSpecs). */
   imagePaths?: ImagePathSpec[];
+  /** The overall deadline (max-duration), counted from `startedAt` (default: when `scan` starts). */
+  maxDurationMs?: number;
+  /** Epoch ms the run started (the action counts the change detection in). */
+  startedAt?: number;
 }
 
 export interface RegistrySettings {
@@ -59,6 +64,11 @@ export const DEFAULT_REGISTRY_SETTINGS: RegistrySettings = registrySettings(DEFA
 
 /** changes → manifests → reference → credentials → registry → analysis: one pass. */
 export async function scan(options: ScanOptions): Promise<ScanResult> {
+  const deadline = scanDeadline(
+    options.maxDurationMs ?? DEFAULT_SETTINGS.maxDuration,
+    options.startedAt ?? Date.now(),
+    options.render?.timeoutMs ?? DEFAULT_RENDER_SETTINGS.timeoutMs,
+  );
   const files = await discoverManifestFiles(options.paths, options.cwd);
   // Files of kustomizations and charts are checked as their roots render them, never raw.
   const render = await renderManifests({
@@ -66,7 +76,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     paths: options.paths,
     files,
     defaultNamespace: options.defaultNamespace,
-    settings: { ...DEFAULT_RENDER_SETTINGS, ...options.render },
+    settings: { ...DEFAULT_RENDER_SETTINGS, ...options.render, timeoutMs: deadline.renderTimeoutMs },
+    deadline: deadline.renderBy,
     ...(options.changedFiles ? { changedFiles: options.changedFiles } : {}),
   });
   const everything = await readManifests(
@@ -106,6 +117,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       requestTimeoutMs: settings.timeoutMs,
       ...(ca ? { ca } : {}),
       ...(settings.dispatcher ? { dispatcher: settings.dispatcher } : {}),
+      signal: deadline.signal,
     },
     insecureRegistries: settings.insecureRegistries,
     concurrency: settings.concurrency,
@@ -126,7 +138,13 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       nodeCredentialHosts: [...DEFAULT_NODE_CREDENTIAL_HOSTS, ...settings.nodeCredentialHosts],
       ...(ciCredentials ? { ciCredentials } : {}),
     });
-    const result = await analyze(manifests, checker, suppressions);
+    const check = pullCheckWithDeadline(checker, deadline.signal, deadline.label);
+    const result = await analyze(manifests, check, suppressions);
+    if (check.unanswered > 0) {
+      warnings.push(
+        `the scan reached max-duration (${deadline.label}): ${check.unanswered} image check(s) not answered by then are reported unverified`,
+      );
+    }
     return {
       ...finish(result),
       warnings,
@@ -139,6 +157,20 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   } finally {
     await client.close();
   }
+}
+
+/**
+ * max-duration as the stages use it: the registry stage stops at the deadline (`signal`); rendering
+ * starts nothing after half of it, and each render may take at most a quarter of it (or its own
+ * timeout, when shorter), so renders always leave the registry checks time.
+ */
+function scanDeadline(maxDurationMs: number, startedAt: number, renderTimeoutMs: number) {
+  return {
+    signal: AbortSignal.timeout(Math.max(0, startedAt + maxDurationMs - Date.now())),
+    renderBy: startedAt + maxDurationMs / 2,
+    renderTimeoutMs: Math.max(1, Math.min(renderTimeoutMs, Math.round(maxDurationMs / 4))),
+    label: formatDuration(maxDurationMs),
+  };
 }
 
 async function readCa(file: string): Promise<string> {

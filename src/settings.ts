@@ -113,6 +113,34 @@ export function parseSeconds(setting: string, value: string, max = 600): number 
   throw new InputError(`${setting} must be a number of seconds from 1 to ${max}; got "${value}"`);
 }
 
+const DURATION_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+
+/** Seconds (`600`) or a duration like Go's (`90s`, `10m`, `1h30m`), from 1 s to `maxMs`; in milliseconds. */
+export function parseDuration(setting: string, value: string, maxMs: number): number {
+  const trimmed = value.trim();
+  let ms: number | undefined;
+  if (/^\d+(\.\d+)?$/.test(trimmed)) ms = Number(trimmed) * 1000;
+  else if (/^(\d+(\.\d+)?(ms|h|m|s))+$/.test(trimmed)) {
+    ms = 0;
+    for (const [, number, , unit] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|h|m|s)/g)) {
+      ms += Number(number) * DURATION_UNITS[unit!]!;
+    }
+  }
+  if (ms !== undefined && ms >= 1000 && ms <= maxMs) return Math.round(ms);
+  throw new InputError(
+    `${setting} must be a number of seconds or a duration such as 90s, 10m or 1h30m, from 1s to ${formatDuration(maxMs)}; got "${value}"`,
+  );
+}
+
+/** `600000` → `10m`, `5400000` → `1h30m`, `1500` → `1.5s`: how durations are shown back to the user. */
+export function formatDuration(ms: number): string {
+  const hours = Math.floor(ms / 3_600_000);
+  const minutes = Math.floor((ms % 3_600_000) / 60_000);
+  const seconds = (ms % 60_000) / 1000;
+  const text = `${hours ? `${hours}h` : ''}${minutes ? `${minutes}m` : ''}${seconds ? `${seconds}s` : ''}`;
+  return text || '0s';
+}
+
 /** Rule IDs from the catalogue; an unknown one is a typo the user wants to hear about. */
 export function parseRuleList(setting: string, value: string): string[] {
   const rules = parseList(value);
@@ -159,6 +187,12 @@ function integer(min: number, max: number) {
   return {
     bounds: { min, max },
     parse: (label: string, raw: string) => parsePositiveInteger(label, raw, max),
+  };
+}
+function duration(minMs: number, maxMs: number) {
+  return {
+    bounds: { min: minMs / 1000, max: maxMs / 1000 },
+    parse: (label: string, raw: string) => parseDuration(label, raw, maxMs),
   };
 }
 function seconds(min: number, max: number) {
@@ -330,6 +364,17 @@ export const SETTINGS = {
     description: 'Per-request timeout in seconds; retries of resets, 5xx and 429 are bounded.',
     help: 'per-request timeout',
   }),
+  /** In milliseconds; written in seconds or as a duration (`10m`). */
+  maxDuration: setting({
+    input: 'max-duration',
+    flag: 'max-duration',
+    arg: 'DURATION',
+    default: '10m',
+    ...duration(1000, 6 * 3_600_000),
+    description:
+      'Longest the scan may take, in seconds or as a duration such as 90s, 10m or 1h. Past it no new work starts: what was checked is reported, images not yet checked are unverified with a max-duration-exceeded warning, and the step passes or fails by fail-on. Rendering gets at most half of it.',
+    help: 'longest the scan may take, e.g. 600, 90s, 10m; past it the rest is unverified',
+  }),
   maxRenderRoots: setting({
     input: 'max-render-roots',
     flag: 'max-render-roots',
@@ -496,6 +541,7 @@ export function scanOptions(settings: Settings, context: ScanContext): ScanOptio
     },
     registry: registrySettings(settings, context),
     suppressions: { ignoreRules: settings.ignoreRules, ignoreImages: settings.ignoreImages },
+    maxDurationMs: settings.maxDuration,
   };
 }
 

@@ -87,7 +87,7 @@ describe('the settings table', () => {
       const at = (value: number) => resolveSettings({ [name]: String(value) } as RawSettings, 'cli')[name];
       expect(at(min), name).toBeGreaterThan(0);
       expect(at(max), name).toBeGreaterThan(0);
-      expect(() => at(max + 1)).toThrow(new RegExp(`^--${spec.flag} must be .* to ${max}; got "${max + 1}"`));
+      expect(() => at(max + 1)).toThrow(new RegExp(`^--${spec.flag} must be .*; got "${max + 1}"`));
       expect(() => resolveSettings({ [name]: 'x' } as RawSettings, 'action')).toThrow(
         new RegExp(`^input "${spec.input}" must be`),
       );

@@ -45,6 +45,7 @@ export interface DecisionFacts {
     retryAfterSeconds?: number;
   };
   'registry-refused': { reason: string };
+  'max-duration-exceeded': { reference: ImageReference; limit: string };
   'registry-unreachable': { reference: ImageReference; reason: string };
   'repository-not-found': { reference: ImageReference };
   'digest-not-found': { reference: ImageReference; digest: string; tags: string[]; tagListFailure?: string };

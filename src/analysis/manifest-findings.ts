@@ -20,6 +20,7 @@ const PROBLEM_RULES: Record<ManifestProblem['kind'], RuleId> = {
   'kustomize-image-unused': 'kustomize-image-unused',
   'kustomize-remote-base': 'kustomize-remote-base',
   'render-tool-missing': 'render-tool-missing',
+  'max-duration': 'max-duration-exceeded',
 };
 
 /** Nothing read is lost: every file-level problem becomes a finding where it happened. */

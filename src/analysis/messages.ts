@@ -54,6 +54,9 @@ const WORDING: { [R in DecidedRule]: (facts: DecisionFacts[R]) => Wording } = {
   'registry-refused': ({ reason }) => ({
     message: `Not verified: ${reason}. No credentials were sent.`,
   }),
+  'max-duration-exceeded': ({ reference, limit }) => ({
+    message: `The scan reached max-duration (${limit}) before ${reference.familiar} was checked; it was not verified.`,
+  }),
   'registry-unreachable': ({ reference, reason }) => ({
     message: `${reference.domain} could not be reached (${reason}); ${reference.familiar} was not verified.`,
   }),

@@ -180,6 +180,13 @@ const RULE_LIST = [
     fix: 'Check the registry’s authentication settings (token realm, redirects).',
   },
   {
+    id: 'max-duration-exceeded',
+    severity: 'warning',
+    title: 'Scan reached max-duration before this was checked; not verified',
+    clusterShows: 'Unknown: this image (or this kustomization or chart) was not checked in time',
+    fix: 'Raise max-duration, or find the slow registry or render in the run’s warnings and fix or exclude it.',
+  },
+  {
     id: 'ecr-static-token',
     severity: 'warning',
     title: 'Pull secret holds a static ECR token',

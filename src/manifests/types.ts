@@ -102,7 +102,9 @@ export type ManifestProblemKind =
   | 'helm-values-number'
   | 'kustomize-image-unused'
   | 'kustomize-remote-base'
-  | 'render-tool-missing';
+  | 'render-tool-missing'
+  // The scan's overall deadline (max-duration) came before this root was rendered.
+  | 'max-duration';
 
 /** Something about a file that is not an image but must not be lost. */
 export interface ManifestProblem extends SourceLocation {

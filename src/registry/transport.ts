@@ -58,6 +58,8 @@ export interface TransportOptions {
   maxBodyBytes: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** The scan's deadline (max-duration): once aborted, nothing more is sent and requests in flight end. */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
@@ -151,6 +153,7 @@ export class Transport {
     this.counts[kind]++;
     let last: HttpResponse | NetworkFailure = { failure: 'no attempt made', cause: 'other' };
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
+      if (this.options.signal?.aborted) return { failure: 'the scan reached max-duration', cause: 'timeout' };
       last = await this.followRedirects(url, options);
       const retryable = isFailure(last) ? last.transient === true : RETRY_STATUSES.has(last.status);
       if (!retryable || attempt === this.options.retries) break;
@@ -222,7 +225,9 @@ export class Transport {
         method,
         headers: { 'user-agent': 'imagepull-preflight', ...options.headers },
         body: options.body ?? null,
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+        signal: this.options.signal
+          ? AbortSignal.any([AbortSignal.timeout(this.options.requestTimeoutMs), this.options.signal])
+          : AbortSignal.timeout(this.options.requestTimeoutMs),
       });
       const headers: Record<string, string | undefined> = {};
       for (const [name, value] of Object.entries(response.headers)) {

@@ -22,6 +22,7 @@ import {
   type KustomizeGraph,
 } from './kustomize/graph.js';
 import { KustomizeRenderer, rootLabel } from './kustomize/render.js';
+import { addProblem } from './remap.js';
 import { SourceFiles } from './sources.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
 
@@ -68,6 +69,8 @@ export interface RenderOptions {
   /** `scan: changed`: only roots and charts whose files include one of these (cwd-relative). */
   changedFiles?: string[];
   settings: RenderSettings;
+  /** The render stage's share of max-duration (epoch ms): no render starts after it. */
+  deadline?: number;
 }
 
 export interface RenderOutcome {
@@ -135,8 +138,18 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
   selected.sort((a, b) => a.label.localeCompare(b.label));
   const chosen = selected.slice(0, settings.maxRoots);
   const rendered: string[] = [];
+  const late: string[] = [];
   try {
     for (const unit of chosen) {
+      if (options.deadline !== undefined && Date.now() >= options.deadline) {
+        late.push(unit.label);
+        addProblem(manifests, {
+          kind: 'max-duration',
+          ...(unit.kind === 'kustomize' ? unit.root.anchor : unit.chart.anchor),
+          message: `${unit.label} was not rendered and its images were not checked: rendering reached its share of max-duration.`,
+        });
+        continue;
+      }
       const ok =
         unit.kind === 'kustomize'
           ? await kustomize.render(unit.root, manifests)
@@ -161,6 +174,9 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
     warnings.push(
       `rendered ${chosen.length} of ${selected.length} kustomize roots and Helm charts (max-render-roots ${settings.maxRoots}); not rendered or checked: ${left.join(', ')}`,
     );
+  }
+  if (late.length) {
+    warnings.push(`rendering reached its share of max-duration; not rendered or checked: ${late.join(', ')}`);
   }
   if (graph.truncated) warnings.push('too many kustomizations to follow; some were not rendered');
   return {

@@ -5,7 +5,7 @@ import type { ImageReference } from '../reference/types.js';
 import { mergeRenderedFindings } from '../render/findings.js';
 import { decide, type Decision, type PullVerdict } from './decisions.js';
 import { deployTimeDecision } from './deploy-time.js';
-import { imageFinding } from './finding.js';
+import { finding, imageFinding } from './finding.js';
 import { summarizeImages, type ImageReport, type ImageVerdict } from './images.js';
 import { manifestProblemFindings } from './manifest-findings.js';
 import { word } from './messages.js';
@@ -42,8 +42,20 @@ export async function analyze<Plan>(
   suppressions: SuppressionSettings = NO_SUPPRESSIONS,
 ): Promise<AnalysisResult> {
   const findings = manifestProblemFindings(manifests.problems);
-  const found = (image: ContainerImage, decisions: Decision[]) =>
-    findings.push(...decisions.map((decision) => imageFinding(decision.rule, image, word(decision))));
+  const elsewhere = new Set<string>();
+  const found = (image: ContainerImage, decisions: Decision[]) => {
+    for (const decision of decisions) {
+      if (!decision.at) {
+        findings.push(imageFinding(decision.rule, image, word(decision)));
+        continue;
+      }
+      // Anchored on what the pod shares (an imagePullSecrets entry): once, however many containers.
+      const made = finding(decision.rule, decision.at, { resource: image.pod.resource, ...word(decision) });
+      const key = [made.rule, made.file, made.line, made.column, made.message].join('\0');
+      if (!elsewhere.has(key)) findings.push(made);
+      elsewhere.add(key);
+    }
+  };
   const parsed = manifests.images.map((image) => {
     const result = parseImageReference(image.image);
     const plan =

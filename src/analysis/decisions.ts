@@ -16,6 +16,17 @@ export interface SecretEntryFacts {
   location?: SourceLocation;
 }
 
+/** A Secret the pod names whose type the kubelet does not read. */
+export interface IgnoredSecretFacts {
+  name: string;
+  type: string;
+  /** The `imagePullSecrets` entry naming it. */
+  written: SourceLocation;
+  /** The `type:` line, or the Secret's name when no type is written. */
+  typeAt: SourceLocation;
+  typeWritten: boolean;
+}
+
 /** The facts each rule's wording needs. */
 export interface DecisionFacts {
   'invalid-reference': { written: string; reason: string };
@@ -29,6 +40,11 @@ export interface DecisionFacts {
     /** Where the pod's node architecture constraint is written. */
     constraint?: SourceLocation;
   };
+  'platform-manifest-missing': {
+    reference: ImageReference;
+    /** Per wanted platform: the index entry containerd picks, whose manifest the registry no longer has. */
+    gone: Array<{ wanted: Platform; listed: Platform; digest: string }>;
+  };
   'platform-mismatch': {
     reference: ImageReference;
     built: Platform;
@@ -37,7 +53,14 @@ export interface DecisionFacts {
   };
   'registry-error':
     | { cause: 'server-error'; reference: ImageReference; reason: string }
-    | { cause: 'platform-unreadable'; reference: ImageReference; reason: string; wanted: Platform[] };
+    | { cause: 'platform-unreadable'; reference: ImageReference; reason: string; wanted: Platform[] }
+    | {
+        cause: 'child-unreadable';
+        reference: ImageReference;
+        reason: string;
+        listed: Platform;
+        digest: string;
+      };
   'registry-rate-limited': {
     reference: ImageReference;
     remaining?: string;
@@ -70,6 +93,8 @@ export interface DecisionFacts {
     namespace: string;
     references: Array<{ name: string; namespaces: string[]; written: SourceLocation }>;
   };
+  /** With `reference`, on the image line (the pull it breaks); without, on the `imagePullSecrets` entry. */
+  'pull-secret-wrong-type': { reference?: ImageReference; secrets: IgnoredSecretFacts[] };
   'pull-secret-no-matching-entry': {
     reference: ImageReference;
     secrets: Array<{ name: string; location: SourceLocation }>;
@@ -94,11 +119,18 @@ export interface DecisionFacts {
 
 export type DecidedRule = keyof DecisionFacts & RuleId;
 
-export type Decision = { [R in DecidedRule]: { rule: R; facts: DecisionFacts[R] } }[DecidedRule];
+/** `at`: where the finding goes when it is not the container's `image:` line. */
+export type Decision = {
+  [R in DecidedRule]: { rule: R; facts: DecisionFacts[R]; at?: SourceLocation };
+}[DecidedRule];
 
 /** Shorthand that keeps the rule and its facts in step. */
-export function decide<R extends DecidedRule>(rule: R, facts: DecisionFacts[R]): Decision {
-  return { rule, facts } as Decision;
+export function decide<R extends DecidedRule>(
+  rule: R,
+  facts: DecisionFacts[R],
+  at?: SourceLocation,
+): Decision {
+  return (at ? { rule, facts, at } : { rule, facts }) as Decision;
 }
 
 /** What the kubelet's pull of one container would get. */

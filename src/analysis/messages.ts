@@ -34,6 +34,10 @@ const WORDING: { [R in DecidedRule]: (facts: DecisionFacts[R]) => Wording } = {
     fix: `Publish ${reference.familiar} for ${platforms(missing)}, or schedule the pod onto nodes it supports (nodeSelector kubernetes.io/arch: ${[...new Set(available.map((p) => p.architecture))].join(' or ')}).`,
     ...constraintRelated(constraint),
   }),
+  'platform-manifest-missing': ({ reference, gone }) => ({
+    message: `${reference.familiar}: ${gone.map(describeGone).join('; ')}, but the registry no longer has ${gone.length > 1 ? 'those manifests' : 'that manifest'}. containerd resolves the tag to the index, then fails fetching it: ErrImagePull "failed to copy: httpReadSeeker: failed open: content at …/manifests/${gone[0]!.digest} not found", then ImagePullBackOff.`,
+    fix: `Push ${reference.familiar} again (the index and every platform it lists), or pin a digest whose manifests all exist; check the registry's lifecycle rules that expire untagged manifests an index still lists.`,
+  }),
   'platform-mismatch': ({ reference, built, wanted, constraint }) => ({
     message: `${reference.familiar} is a single-platform image built for ${formatPlatform(built)}, but the pod runs on ${platforms(wanted)}: the pull succeeds, then the container fails with "exec format error".`,
     ...constraintRelated(constraint),
@@ -42,7 +46,9 @@ const WORDING: { [R in DecidedRule]: (facts: DecisionFacts[R]) => Wording } = {
     message:
       facts.cause === 'platform-unreadable'
         ? `${facts.reference.familiar} exists, but its architecture could not be read (${facts.reason}); whether it runs on ${platforms(facts.wanted)} was not verified.`
-        : `${facts.reference.domain} answered ${facts.reason}; ${facts.reference.familiar} was not verified.`,
+        : facts.cause === 'child-unreadable'
+          ? `${facts.reference.familiar}: whether the registry still has the ${formatPlatform(facts.listed)} manifest its index lists (${facts.digest}) could not be checked (${facts.reason}); the pull was not verified.`
+          : `${facts.reference.domain} answered ${facts.reason}; ${facts.reference.familiar} was not verified.`,
   }),
   'registry-rate-limited': ({ reference, remaining, limit, retryAfterSeconds }) => {
     const quota = remaining ? ` (remaining: ${remaining} of ${limit})` : '';
@@ -98,6 +104,33 @@ const WORDING: { [R in DecidedRule]: (facts: DecisionFacts[R]) => Wording } = {
       message: `imagePullSecrets entry "${r.name}"`,
     })),
   }),
+  'pull-secret-wrong-type': ({ reference, secrets }) => {
+    const why = secrets.map((s) => `Secret "${s.name}" is type ${s.type}`).join('; ');
+    const kubeletReads = 'the kubelet only reads kubernetes.io/dockerconfigjson and kubernetes.io/dockercfg';
+    const names = secrets.map((s) => `"${s.name}"`).join(', ');
+    return {
+      message: reference
+        ? `${why}; ${kubeletReads}, so it ignores ${secrets.length > 1 ? 'them' : 'it'}, pulls ${reference.familiar} anonymously and ${reference.domain} refuses: ErrImagePull, then ImagePullBackOff.`
+        : `${why}; ${kubeletReads}, so it ignores ${secrets.length > 1 ? 'them' : 'it'} and this pod's pulls go anonymous.`,
+      fix: `${secrets.some((s) => s.typeWritten) ? 'Change' : 'Set'} the type of ${names} to kubernetes.io/dockerconfigjson (kubectl create secret docker-registry, not generic); the API server refuses to change an existing Secret's type, so delete and recreate it.`,
+      related: secrets.flatMap((s) => [
+        ...(reference
+          ? [
+              {
+                ...location(s.written),
+                message: `imagePullSecrets entry "${s.name}": ignored by the kubelet`,
+              },
+            ]
+          : []),
+        {
+          ...location(s.typeAt),
+          message: s.typeWritten
+            ? `type of Secret "${s.name}"`
+            : `Secret "${s.name}" has no type, so it is Opaque`,
+        },
+      ]),
+    };
+  },
   'pull-secret-no-matching-entry': ({ reference, secrets }) => {
     const names = secrets.map((s) => `"${s.name}"`).join(', ');
     return {
@@ -131,6 +164,20 @@ const WORDING: { [R in DecidedRule]: (facts: DecisionFacts[R]) => Wording } = {
 /** The words for one decision. */
 export function word(decision: Decision): Wording {
   return (WORDING[decision.rule] as (facts: Decision['facts']) => Wording)(decision.facts);
+}
+
+function describeGone({
+  wanted,
+  listed,
+  digest,
+}: {
+  wanted: Platform;
+  listed: Platform;
+  digest: string;
+}): string {
+  const as =
+    formatPlatform(listed) === formatPlatform(wanted) ? '' : ` (what ${formatPlatform(wanted)} nodes run)`;
+  return `the index lists ${formatPlatform(listed)}${as} as ${digest}`;
 }
 
 function platforms(list: Platform[]): string {

@@ -7,12 +7,24 @@ import {
   resolvePodPullSecrets,
   type PodSecretResolution,
 } from '../credentials/pod-credentials.js';
-import type { ContainerImage, ManifestSet } from '../manifests/types.js';
+import type { ContainerImage, ManifestSet, PullSecretManifest } from '../manifests/types.js';
 import type { ImageReference } from '../reference/types.js';
 import type { RegistryClient } from '../registry/client.js';
 import { normalizePlatform } from '../registry/platforms.js';
-import type { BasicCredential, ManifestProbe, Platform, ProbeOutcome } from '../registry/types.js';
-import { decide, type Decision, type PullVerdict, type SecretEntryFacts } from './decisions.js';
+import type {
+  BasicCredential,
+  ManifestProbe,
+  Platform,
+  PlatformMatch,
+  ProbeOutcome,
+} from '../registry/types.js';
+import {
+  decide,
+  type Decision,
+  type IgnoredSecretFacts,
+  type PullVerdict,
+  type SecretEntryFacts,
+} from './decisions.js';
 import { globMatch } from './glob.js';
 import { closestTags } from './suggest.js';
 
@@ -150,6 +162,7 @@ export class PullChecker {
           }),
         );
       }
+      this.children(plan, outcome.index.matches, verdict);
     } else if (outcome.imagePlatformUnknown) {
       verdict.status = 'unverified';
       decisions.push(
@@ -175,6 +188,34 @@ export class PullChecker {
       }
     }
     return verdict;
+  }
+
+  /** The index's child for each wanted platform must exist too: containerd GETs it next. */
+  private children(plan: PullPlan, matches: PlatformMatch[], verdict: PullVerdict): void {
+    const { reference } = plan;
+    const gone = matches.flatMap(({ wanted, matched, child }) => {
+      if (!matched || child !== 'missing') return [];
+      const { digest, ...listed } = matched;
+      return [{ wanted, listed, digest }];
+    });
+    if (gone.length) {
+      verdict.status = 'not-found';
+      verdict.decisions.push(decide('platform-manifest-missing', { reference, gone }));
+    }
+    const unknown = matches.find(({ matched, child }) => matched && typeof child === 'object');
+    if (unknown?.matched && typeof unknown.child === 'object' && !gone.length) {
+      if (verdict.status === 'available') verdict.status = 'unverified';
+      const { digest, ...listed } = unknown.matched;
+      verdict.decisions.push(
+        decide('registry-error', {
+          cause: 'child-unreadable',
+          reference,
+          reason: unknown.child.unknown,
+          listed,
+          digest,
+        }),
+      );
+    }
   }
 
   /** A missing tag, digest or repository, told apart with the tag list (which also gives suggestions). */
@@ -240,6 +281,19 @@ export class PullChecker {
     }
     const exists = looked?.status === 'available';
     const namespace = resolution.namespace;
+    const ignored = resolution.references.flatMap((r) =>
+      r.status.kind === 'ignored-type' ? [ignoredSecretFacts(r.name, r.written, r.status.secret)] : [],
+    );
+    if (ignored.length) {
+      // Said on the image line (the pull it breaks) and on each imagePullSecrets entry (the cause).
+      return {
+        status: 'unauthorized',
+        decisions: [
+          decide('pull-secret-wrong-type', { reference, secrets: ignored }),
+          ...ignored.map((secret) => decide('pull-secret-wrong-type', { secrets: [secret] }, secret.written)),
+        ],
+      };
+    }
     const wrongNamespace = resolution.references.flatMap((r) =>
       r.status.kind === 'other-namespace'
         ? [{ name: r.name, namespaces: r.status.namespaces, written: r.written }]
@@ -339,6 +393,20 @@ function unknownSecrets(resolution: PodSecretResolution): string[] {
 
 function sourceLocation(at: SourceLocation): SourceLocation {
   return { file: at.file, line: at.line, column: at.column, endLine: at.endLine, endColumn: at.endColumn };
+}
+
+function ignoredSecretFacts(
+  name: string,
+  written: SourceLocation,
+  secret: PullSecretManifest,
+): IgnoredSecretFacts {
+  return {
+    name,
+    type: secret.type,
+    written: sourceLocation(written),
+    typeAt: sourceLocation(secret.typeAt ?? secret),
+    typeWritten: secret.typeAt !== undefined,
+  };
 }
 
 function secretEntryFacts(entry: KeyringEntry): SecretEntryFacts {

@@ -87,6 +87,14 @@ const RULE_LIST = [
     fix: 'Add an entry for this registry host (exact host[:port], as the kubelet matches) to the secret.',
   },
   {
+    id: 'pull-secret-wrong-type',
+    severity: 'error',
+    title: 'Pull secret is of a type the kubelet does not read',
+    clusterShows:
+      'ErrImagePull without credentials: the kubelet ignores the secret silently, pulls anonymously and the registry refuses',
+    fix: 'Recreate the secret as type kubernetes.io/dockerconfigjson (kubectl create secret docker-registry, not generic); a Secret’s type cannot be changed in place.',
+  },
+  {
     id: 'pull-secret-invalid',
     severity: 'error',
     title: 'Pull secret cannot be decoded',
@@ -99,6 +107,14 @@ const RULE_LIST = [
     title: 'The image has no variant for the pod’s platform',
     clusterShows: 'ErrImagePull: no match for platform in manifest: not found',
     fix: 'Build and push the image for this platform, or schedule the pod onto nodes the image supports.',
+  },
+  {
+    id: 'platform-manifest-missing',
+    severity: 'error',
+    title: 'The index lists the pod’s platform, but that manifest is gone',
+    clusterShows:
+      'ErrImagePull: failed to copy: httpReadSeeker: failed open: content at …/manifests/sha256:… not found: not found, then ImagePullBackOff',
+    fix: 'Push the image again (every platform the index lists), or pin a digest whose manifests all exist; check the registry’s lifecycle rules for untagged manifests.',
   },
   {
     id: 'manifest-parse-error',

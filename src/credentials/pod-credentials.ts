@@ -9,7 +9,9 @@
  *   namespace; empty names are skipped; a secret that cannot be read is skipped with the event
  *   "Unable to retrieve some image pull secrets (…); attempting to pull the image may not succeed.";
  *   duplicates are read (and added) again.
- * - pkg/credentialprovider/secrets/secrets.go MakeDockerKeyring: secrets are added in that order; the
+ * - pkg/credentialprovider/secrets/secrets.go MakeDockerKeyring: secrets are added in that order; only
+ *   type kubernetes.io/dockerconfigjson (key .dockerconfigjson) and kubernetes.io/dockercfg (key
+ *   .dockercfg) with a non-empty value are read, any other Secret is skipped without a word; the
  *   pod's keyring is consulted before the node's (config.json, credential provider plugins).
  * - pkg/kubelet/kuberuntime/kuberuntime_image.go PullImage: with any matching credentials the pull is
  *   tried with each in turn and fails with all their errors; anonymous only when none match.
@@ -20,6 +22,7 @@ import type {
   PullSecretManifest,
   ServiceAccountManifest,
 } from '../manifests/types.js';
+import { isPullSecretType } from '../manifests/pull-secrets.js';
 import type { BasicCredential } from './types.js';
 import type { KeyringEntry } from './keyring.js';
 
@@ -28,6 +31,11 @@ export const DEFAULT_SERVICE_ACCOUNT = 'default';
 export type PullSecretStatus =
   /** Defined in the pod's namespace and decodable. */
   | { kind: 'found'; secret: PullSecretManifest }
+  /**
+   * Defined in the pod's namespace with a type the kubelet does not read (`Opaque`, …): MakeDockerKeyring
+   * skips it silently, whatever it holds, so it adds no credentials and no event.
+   */
+  | { kind: 'ignored-type'; secret: PullSecretManifest }
   /**
    * Defined in the pod's namespace but not decodable. Depending on the defect the kubelet ignores it
    * (wrong key, empty value) or fails every pull of the pod with the decoding error.
@@ -97,6 +105,7 @@ function secretStatus(name: string, namespace: string, secrets: PullSecretManife
   const named = secrets.filter((s) => s.name === name);
   const here = lastDefinition(named.filter((s) => s.namespace === namespace));
   if (here) {
+    if (!isPullSecretType(here.type)) return { kind: 'ignored-type', secret: here };
     return here.problem === undefined
       ? { kind: 'found', secret: here }
       : { kind: 'invalid', secret: here, problem: here.problem };

@@ -2,7 +2,12 @@ import { customResourceImages, isKnownCustomResource, type ImagePathSpec } from 
 import type { SourceLocation } from '../findings.js';
 import { LineIndex } from './positions.js';
 import { containerImages, locatedString, podContext, pullSecretNames, type Locate } from './pod-spec.js';
-import { decodeDataValue, PULL_SECRET_KEYS, pullSecretCredentials } from './pull-secrets.js';
+import {
+  decodeDataValue,
+  isPullSecretType,
+  PULL_SECRET_KEYS,
+  pullSecretCredentials,
+} from './pull-secrets.js';
 import type { ManifestProblem, ManifestSet, PullSecretManifest, SuppressionComment } from './types.js';
 import { findPodSpecs, listItems, objectKind } from './workloads.js';
 import {
@@ -290,8 +295,21 @@ class ObjectReader {
   }
 
   private readSecret(object: YamlNode, name: string, namespace: string, anchor: YamlNode | undefined) {
-    const type = str(get(object, 'type'));
-    if (type !== 'kubernetes.io/dockerconfigjson' && type !== 'kubernetes.io/dockercfg') return;
+    const typeNode = get(object, 'type');
+    const type = str(typeNode) || 'Opaque';
+    const typeAt = typeNode?.kind === 'scalar' ? { typeAt: this.locate(typeNode) } : {};
+    if (!isPullSecretType(type)) {
+      // The kubelet ignores it; kept so a pod naming it is told why its pull goes anonymous.
+      this.into.pullSecrets.push({
+        name,
+        namespace,
+        type,
+        ...typeAt,
+        credentials: [],
+        ...this.position(anchor),
+      });
+      return;
+    }
     const key = PULL_SECRET_KEYS[type];
     // stringData is merged over data by the API server.
     const stringValue = get(get(object, 'stringData'), key);
@@ -301,6 +319,7 @@ class ObjectReader {
       name,
       namespace,
       type,
+      ...typeAt,
       credentials: [],
       ...this.position(valueNode?.kind === 'scalar' ? valueNode : anchor),
     };

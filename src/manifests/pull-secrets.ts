@@ -9,6 +9,11 @@ export const PULL_SECRET_KEYS: Record<PullSecretType, string> = {
   'kubernetes.io/dockercfg': '.dockercfg',
 };
 
+/** The kubelet builds its keyring only from Secrets of these types (MakeDockerKeyring). */
+export function isPullSecretType(type: string): type is PullSecretType {
+  return Object.hasOwn(PULL_SECRET_KEYS, type);
+}
+
 /** A `data` value as the API server reads it: standard, padded base64. */
 export function decodeDataValue(text: string): string | undefined {
   const bytes = goBase64Decode(text.replace(/\s+/g, ''), true);

@@ -75,10 +75,17 @@ export interface RegistryCredential {
   password: string;
 }
 
+/**
+ * A v1 Secret a pod may name in `imagePullSecrets`. Secrets of every type are kept: the kubelet
+ * ignores those not of a pull-secret type, and a pod naming one must be told so.
+ */
 export interface PullSecretManifest extends SourceLocation {
   name: string;
   namespace: string;
-  type: 'kubernetes.io/dockerconfigjson' | 'kubernetes.io/dockercfg';
+  /** As written; `Opaque` (the API server's default) when absent. */
+  type: string;
+  /** Where `type:` is written, when it is. */
+  typeAt?: SourceLocation;
   /** Usable entries; empty when the secret could not be decoded (see `problem`). */
   credentials: RegistryCredential[];
   /** Why the secret is unusable, in plain English, never quoting its content. */

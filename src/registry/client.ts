@@ -4,7 +4,14 @@ import { ManifestFetcher } from './fetcher.js';
 import { Limiter } from './limiter.js';
 import { listTags, type TagListing } from './tags.js';
 import { Transport, type TransportOptions } from './transport.js';
-import type { BasicCredential, ManifestProbe, ProbeFailure, ProbeOutcome, RateLimitInfo } from './types.js';
+import type {
+  BasicCredential,
+  ChildManifestStatus,
+  ManifestProbe,
+  ProbeFailure,
+  ProbeOutcome,
+  RateLimitInfo,
+} from './types.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
 
 export type { TagListing } from './tags.js';
@@ -36,6 +43,8 @@ export class RegistryClient {
   private readonly sessions = new Map<string, RegistrySession>();
   private readonly probes = new Map<string, Promise<ProbeOutcome>>();
   private readonly tagListings = new Map<string, Promise<TagListing>>();
+  /** Child manifests checked, by registry, repository, digest and credential: shared by every image. */
+  private readonly children = new Map<string, Promise<ChildManifestStatus>>();
   private readonly global: Limiter;
   private readonly perRegistry = new Map<string, Limiter>();
 
@@ -124,7 +133,28 @@ export class RegistryClient {
     const session = this.session(probe.apiHost, probe.credential);
     const auth = await session.authorization(probe.repository);
     if ('kind' in auth) return auth;
-    return this.fetcher.fetch(probe, auth, session.isAmbiguous401(auth.ping));
+    const outcome = await this.fetcher.fetch(probe, auth, session.isAmbiguous401(auth.ping));
+    if (outcome.kind === 'exists' && outcome.index) {
+      // The child containerd would GET next: once per digest and credential, whichever image asks.
+      await Promise.all(
+        outcome.index.matches.map(async (match) => {
+          if (!match.matched) return;
+          const key = [
+            probe.apiHost,
+            probe.repository,
+            match.matched.digest,
+            credentialKey(probe.credential),
+          ].join(' ');
+          let child = this.children.get(key);
+          if (!child) {
+            child = this.fetcher.childManifest(probe, auth, match.matched.digest);
+            this.children.set(key, child);
+          }
+          match.child = await child;
+        }),
+      );
+    }
+    return outcome;
   }
 
   /** Every tag of a repository, following `Link` pagination up to a bound; once per repository and credential. */

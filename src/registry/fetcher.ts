@@ -13,7 +13,7 @@ import {
 } from './media-types.js';
 import { matchPlatform } from './platforms.js';
 import { isFailure, type HttpResponse, type RequestOptions, type Transport } from './transport.js';
-import type { ManifestProbe, Platform, ProbeOutcome, RateLimitInfo } from './types.js';
+import type { ChildManifestStatus, ManifestProbe, Platform, ProbeOutcome, RateLimitInfo } from './types.js';
 
 /**
  * Reads what the kubelet would: the manifest (HEAD or GET), an index's platforms, and when asked a
@@ -93,6 +93,31 @@ export class ManifestFetcher {
       else exists.imagePlatform = platform;
     }
     return exists;
+  }
+
+  /**
+   * Whether the registry still serves an index's child manifest: containerd resolves the tag to the
+   * index, then GETs the child for the node's platform, and the pull fails if it is gone. A HEAD
+   * (free on Docker Hub) is enough.
+   */
+  async childManifest(
+    probe: ManifestProbe,
+    auth: Authorization,
+    digest: string,
+  ): Promise<ChildManifestStatus> {
+    const headers: Record<string, string> = { accept: MANIFEST_ACCEPT };
+    if (auth.header) headers.authorization = auth.header;
+    const url = `${auth.ping.origin}/v2/${probe.repository}/manifests/${digest}`;
+    const response = await this.transport.request('head', url, {
+      headers,
+      insecureTls: auth.ping.insecureTls,
+      method: 'HEAD',
+    });
+    if (isFailure(response)) return { unknown: response.failure };
+    this.record(probe.domain, response);
+    if (response.status === 200) return 'present';
+    if (response.status === 404) return 'missing';
+    return { unknown: `the registry answered ${response.status}` };
   }
 
   /** Records the pull quota an answer carries, for the summary and for 429 findings. */

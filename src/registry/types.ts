@@ -38,7 +38,15 @@ export interface PlatformMatch {
   wanted: Platform;
   /** The index entry containerd would pick, or undefined: "no match for platform in manifest". */
   matched?: Platform & { digest: string };
+  /**
+   * Whether the registry still has the matched child manifest, which containerd GETs next (a HEAD
+   * tells): `missing` fails the pull with "not found" although the index exists.
+   */
+  child?: ChildManifestStatus;
 }
+
+/** A HEAD of an index's child manifest: there, gone (404), or unknown (why). */
+export type ChildManifestStatus = 'present' | 'missing' | { unknown: string };
 
 export type ProbeOutcome =
   | {

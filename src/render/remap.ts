@@ -82,7 +82,9 @@ export async function extractRendered(
   for (const secret of set.pullSecrets) {
     const location = at(await mapper.value(secret.name));
     secretAt.set(`${secret.namespace}/${secret.name}`, location);
-    into.pullSecrets.push({ ...secret, ...location });
+    // `type:` positions are the rendered output's: a rendered secret is pointed at by its name only.
+    const { typeAt: _renderedTypeAt, ...written } = secret;
+    into.pullSecrets.push({ ...written, ...location });
   }
   for (const problem of set.problems) {
     const key = problem.resource ? `${problem.resource.namespace}/${problem.resource.name}` : '';

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Finding } from '../../src/findings.js';
 import { DEFAULT_REGISTRY_SETTINGS, scan, type RegistrySettings } from '../../src/scan.js';
 import { seededImage } from '../harness/lab-info.js';
+import { deleteManifest, pushIndex } from '../harness/push.js';
 
 /**
  * The verdict the kubelet would reach, against real registries: one pod per case, with the
@@ -167,6 +168,63 @@ describe('platforms (containerd’s matching)', () => {
   });
 });
 
+describe('an index whose platform manifest is gone (containerd GETs the child next)', () => {
+  const AMD64 = { os: 'linux', architecture: 'amd64' };
+  const ARM64 = { os: 'linux', architecture: 'arm64' };
+  const I386 = { os: 'linux', architecture: '386' };
+  let index: Awaited<ReturnType<typeof pushIndex>>;
+  let fallback: Awaited<ReturnType<typeof pushIndex>>;
+  beforeAll(async () => {
+    index = await pushIndex(lab.open, undefined, 'expired/app', '1', [AMD64, ARM64], 'oci');
+    await deleteManifest(lab.open, undefined, 'expired/app', index.children[0]!.digest);
+    // amd64 nodes run 386 when the index has no amd64: containerd then GETs the 386 child.
+    fallback = await pushIndex(lab.open, undefined, 'expired/legacy', '1', [I386, ARM64], 'docker');
+    await deleteManifest(lab.open, undefined, 'expired/legacy', fallback.children[0]!.digest);
+  });
+
+  it('the deleted child for the node’s platform: an error on the image line', async () => {
+    const r = await check([pod({ image: `${open}/expired/app:1` })]);
+    expect(r.rules).toEqual(['platform-manifest-missing']);
+    expect(r.image.status).toBe('not-found');
+    expect(r.allOnImage).toBe(true);
+    expect(r.findings[0]!.message).toBe(
+      `${open}/expired/app:1: the index lists linux/amd64 as ${index.children[0]!.digest}, but the registry no longer has that manifest. containerd resolves the tag to the index, then fails fetching it: ErrImagePull "failed to copy: httpReadSeeker: failed open: content at …/manifests/${index.children[0]!.digest} not found", then ImagePullBackOff.`,
+    );
+  });
+
+  it('nodes whose child still exists pull', async () => {
+    const r = await check([pod({ image: `${open}/expired/app:1`, arch: 'arm64' })]);
+    expect(r.rules).toEqual([]);
+    expect(r.image.status).toBe('available');
+  });
+
+  it('the child containerd falls back to (386 on amd64) is the one checked', async () => {
+    const r = await check([pod({ image: `${open}/expired/legacy:1` })]);
+    expect(r.rules).toEqual(['platform-manifest-missing']);
+    expect(r.findings[0]!.message).toContain(
+      `the index lists linux/386 (what linux/amd64 nodes run) as ${fallback.children[0]!.digest}`,
+    );
+  });
+
+  it('one HEAD per distinct child and credential, shared by every image that resolves to it', async () => {
+    const byTag = pod({ image: `${open}/expired/app:1` });
+    const byDigest = pod({ image: `${open}/expired/app@${index.digest}` }).replace('name: p,', 'name: q,');
+    const { result } = await check([byTag, byDigest]);
+    expect(result.findings.map((f) => f.rule)).toEqual([
+      'platform-manifest-missing',
+      'platform-manifest-missing',
+    ]);
+    // Two index GETs (tag and digest are two probes), one child HEAD for both.
+    expect(result.registry!.requests).toMatchObject({ get: 2, head: 1 });
+  });
+
+  it('an index with every child present costs one HEAD per matched platform', async () => {
+    const { result, rules } = await check([pod({ image: `${open}/multi:1` })]);
+    expect(rules).toEqual([]);
+    expect(result.registry!.requests).toMatchObject({ get: 1, head: 1 });
+  });
+});
+
 describe('credentials, as the kubelet uses them', () => {
   it('no secret for a registry that requires one: credentials-required', async () => {
     expect((await check([pod({ image: `${basic}/private/app:2.0` })])).rules).toEqual([
@@ -188,6 +246,65 @@ describe('credentials, as the kubelet uses them', () => {
       pod({ image: `${basic}/private/app:2.0`, pullSecrets: ['reg'] }),
       secret('reg', { [`https://${basic}/v1/`]: alice }),
     ]);
+    expect(r.rules).toEqual([]);
+  });
+
+  it('a secret of a type the kubelet does not read: the pull goes anonymous, said on the image and the entry', async () => {
+    const json = JSON.stringify({ auths: { [basic]: alice } });
+    const opaque = [
+      'apiVersion: v1',
+      'kind: Secret',
+      'metadata: {name: reg, namespace: apps}',
+      'type: Opaque',
+      `stringData: {.dockerconfigjson: '${json}'}`,
+    ].join('\n');
+    const r = await check([pod({ image: `${basic}/private/app:2.0`, pullSecrets: ['reg'] }), opaque]);
+    expect(r.image.status).toBe('unauthorized');
+    expect(r.findings.map((f) => [f.rule, f.line, f.severity])).toEqual([
+      ['pull-secret-wrong-type', 5, 'error'],
+      ['pull-secret-wrong-type', 8, 'error'],
+    ]);
+    const [entry, image] = r.findings;
+    expect(entry!.message).toBe(
+      'Secret "reg" is type Opaque; the kubelet only reads kubernetes.io/dockerconfigjson and kubernetes.io/dockercfg, so it ignores it and this pod\'s pulls go anonymous.',
+    );
+    expect(entry!.column).toBe(29);
+    expect(image!.message).toBe(
+      `Secret "reg" is type Opaque; the kubelet only reads kubernetes.io/dockerconfigjson and kubernetes.io/dockercfg, so it ignores it, pulls ${basic}/private/app:2.0 anonymously and ${basic} refuses: ErrImagePull, then ImagePullBackOff.`,
+    );
+    expect(image!.fix).toContain('Change the type of "reg" to kubernetes.io/dockerconfigjson');
+    // The type: line (the secret starts after the pod's 8 lines and the separator) is where to fix it.
+    expect(image!.related).toEqual([
+      expect.objectContaining({
+        line: 5,
+        column: 29,
+        message: 'imagePullSecrets entry "reg": ignored by the kubelet',
+      }),
+      expect.objectContaining({ line: 13, column: 7, message: 'type of Secret "reg"' }),
+    ]);
+    expect(r.rules).not.toContain('pull-secret-not-in-repository');
+  });
+
+  it('a secret with no type is Opaque; the same secret as kubernetes.io/dockerconfigjson pulls', async () => {
+    const json = JSON.stringify({ auths: { [basic]: alice } });
+    const untyped = ['apiVersion: v1', 'kind: Secret', 'metadata: {name: reg, namespace: apps}'];
+    const data = `stringData: {.dockerconfigjson: '${json}'}`;
+    const r = await check([
+      pod({ image: `${basic}/private/app:2.0`, pullSecrets: ['reg'] }),
+      [...untyped, data].join('\n'),
+    ]);
+    expect(r.rules).toEqual(['pull-secret-wrong-type', 'pull-secret-wrong-type']);
+    expect(r.findings[1]!.related!.at(-1)!.message).toBe('Secret "reg" has no type, so it is Opaque');
+    expect(r.findings[1]!.fix).toMatch(/^Set the type of "reg"/);
+    const typed = [...untyped, 'type: kubernetes.io/dockerconfigjson', data].join('\n');
+    const ok = await check([pod({ image: `${basic}/private/app:2.0`, pullSecrets: ['reg'] }), typed]);
+    expect(ok.rules).toEqual([]);
+    expect(ok.image.status).toBe('available');
+  });
+
+  it('a wrong-type secret for a public image costs nothing: the anonymous pull works', async () => {
+    const opaque = 'apiVersion: v1\nkind: Secret\nmetadata: {name: reg, namespace: apps}\ntype: Opaque';
+    const r = await check([pod({ image: `${open}/app:1.0.0`, pullSecrets: ['reg'] }), opaque]);
     expect(r.rules).toEqual([]);
   });
 

@@ -96,6 +96,19 @@ export async function pushIndex(
 }
 
 /**
+ * Deletes a manifest by digest (the registry runs with `storage.delete.enabled`), as lifecycle rules
+ * that expire untagged manifests do: an index listing it stays, its child is gone.
+ */
+export async function deleteManifest(
+  reg: PushTarget,
+  auth: Credentials | undefined,
+  repo: string,
+  digest: string,
+): Promise<void> {
+  await withSession(reg, auth, repo, (s) => s.deleteManifest(digest));
+}
+
+/**
  * Re-PUTs the manifest found at `fromRef` (tag or digest) under `toTag`; returns its digest. Several tags
  * may be given: they are PUT one after another, because the registry rewrites the manifest's revision
  * link on every PUT and a concurrent GET by digest can then read a half-written link (HTTP 500).
@@ -256,6 +269,10 @@ class Session {
     const reported = header(res, 'docker-content-digest');
     if (reported !== digest) throw new Error(`registry stored ${reported}, we computed ${digest}`);
     return digest;
+  }
+
+  async deleteManifest(digest: string): Promise<void> {
+    await this.send('DELETE', `/v2/${this.repo}/manifests/${digest}`, { expect: [202] });
   }
 
   async getManifest(ref: string): Promise<{ body: Buffer; mediaType: string }> {

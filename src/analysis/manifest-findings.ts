@@ -21,6 +21,9 @@ const PROBLEM_RULES: Record<ManifestProblem['kind'], RuleId> = {
   'kustomize-remote-base': 'kustomize-remote-base',
   'render-tool-missing': 'render-tool-missing',
   'max-duration': 'max-duration-exceeded',
+  'gitops-render-error': 'gitops-render-error',
+  'gitops-substitution-unresolved': 'gitops-substitution-unresolved',
+  'gitops-source-not-checked': 'gitops-source-not-checked',
 };
 
 /** Nothing read is lost: every file-level problem becomes a finding where it happened. */

@@ -111,7 +111,11 @@ export type ManifestProblemKind =
   | 'kustomize-remote-base'
   | 'render-tool-missing'
   // The scan's overall deadline (max-duration) came before this root was rendered.
-  | 'max-duration';
+  | 'max-duration'
+  // Argo CD and Flux objects (src/render/gitops).
+  | 'gitops-render-error'
+  | 'gitops-substitution-unresolved'
+  | 'gitops-source-not-checked';
 
 /** Something about a file that is not an image but must not be lost. */
 export interface ManifestProblem extends SourceLocation {

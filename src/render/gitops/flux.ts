@@ -1,0 +1,213 @@
+import path from 'node:path';
+import type { ManifestProblem } from '../../manifests/types.js';
+import { decodeDataValue } from '../../manifests/pull-secrets.js';
+import { get, getPath, items, str, type YamlNode } from '../../manifests/yaml-tree.js';
+import { locateIn, type GitOpsObject, type GitOpsObjects } from './objects.js';
+import { normalizeRepoUrl, type Repository } from './repository.js';
+import { hasReference } from './substitute.js';
+import type { DefinedVariable, GitOpsPlan, GitOpsUnit, ImageOverrideAt } from './units.js';
+
+/**
+ * Flux (fluxcd/kustomize-controller, helm-controller). A Kustomization is in this repository when its
+ * `sourceRef` is a GitRepository whose `url` is this repository, or — Flux's monorepo convention —
+ * the GitRepository `flux-system` that `flux bootstrap` points at the repository holding the cluster
+ * configuration (whether or not its manifest is under the scanned paths).
+ */
+
+const BOOTSTRAP_SOURCE = 'flux-system';
+
+export function planFlux(objects: GitOpsObjects, repository: Repository): GitOpsPlan {
+  const plan: GitOpsPlan = { units: [], problems: [] };
+  const problem = (kind: ManifestProblem['kind'], object: GitOpsObject, node: YamlNode | undefined, message: string) =>
+    plan.problems.push({ kind, ...locateIn(object, node), message });
+
+  for (const object of objects.controllers) {
+    if (object.group === 'kustomize.toolkit.fluxcd.io' && object.kind === 'Kustomization') {
+      const sourceRef = getPath(object.root, 'spec', 'sourceRef');
+      const kind = str(get(sourceRef, 'kind')) ?? 'GitRepository';
+      const name = str(get(sourceRef, 'name')) ?? '';
+      const namespace = str(get(sourceRef, 'namespace')) ?? object.namespace;
+      const where = inRepository(objects, repository, kind, name, namespace);
+      if (!where.inRepository) {
+        problem(
+          'gitops-source-not-checked',
+          object,
+          get(sourceRef, 'name'),
+          `Kustomization ${object.name} deploys from ${where.describe}, not this repository: not rendered or checked here.`,
+        );
+        continue;
+      }
+      const unit = fluxUnit(object, objects, repository, plan);
+      if (unit) plan.units.push(unit);
+    } else if (object.group === 'helm.toolkit.fluxcd.io' && object.kind === 'HelmRelease') {
+      const chart = getPath(object.root, 'spec', 'chart', 'spec');
+      const sourceRef = get(chart, 'sourceRef');
+      const kind = str(get(sourceRef, 'kind')) ?? '';
+      const name = str(get(sourceRef, 'name')) ?? '';
+      const chartName = str(get(chart, 'chart')) ?? '';
+      const chartRef = getPath(object.root, 'spec', 'chartRef');
+      const source = chartRef
+        ? `${str(get(chartRef, 'kind')) ?? 'a source'} ${str(get(chartRef, 'name')) ?? ''}`
+        : kind === 'GitRepository'
+          ? `GitRepository ${name}`
+          : `${kind} ${name}`;
+      problem(
+        'gitops-source-not-checked',
+        object,
+        get(chart, 'chart') ?? get(chartRef, 'name'),
+        `HelmRelease ${object.name}: chart ${chartName ? `"${chartName}" ` : ''}from ${source} is not rendered or checked here (charts are never fetched).`,
+      );
+    }
+  }
+  return plan;
+}
+
+function inRepository(
+  objects: GitOpsObjects,
+  repository: Repository,
+  kind: string,
+  name: string,
+  namespace: string | undefined,
+): { inRepository: boolean; describe: string } {
+  if (kind !== 'GitRepository') return { inRepository: false, describe: `${kind} ${name}` };
+  const source = objects.controllers.find(
+    (object) =>
+      object.group === 'source.toolkit.fluxcd.io' &&
+      object.kind === 'GitRepository' &&
+      object.name === name &&
+      (namespace === undefined || object.namespace === undefined || object.namespace === namespace),
+  );
+  const url = str(getPath(source?.root, 'spec', 'url'));
+  if (url !== undefined && repository.urls.has(normalizeRepoUrl(url)))
+    return { inRepository: true, describe: url };
+  if (name === BOOTSTRAP_SOURCE) return { inRepository: true, describe: name };
+  return { inRepository: false, describe: url ?? `GitRepository ${name}` };
+}
+
+function fluxUnit(
+  object: GitOpsObject,
+  objects: GitOpsObjects,
+  repository: Repository,
+  plan: GitOpsPlan,
+): GitOpsUnit | undefined {
+  const spec = get(object.root, 'spec');
+  const pathNode = get(spec, 'path');
+  const written = str(pathNode) ?? './';
+  const label = `Kustomization ${object.namespace ? `${object.namespace}/` : ''}${object.name}`;
+  const unit: GitOpsUnit = {
+    label,
+    objectFile: object.source.absolute,
+    anchor: object.anchor,
+    dir: path.resolve(repository.root, written.replace(/^\/+/, '')),
+    layout: { kind: 'flux' },
+    images: imagesEntries(object, get(spec, 'images'), 'spec.images'),
+    inputs: [],
+  };
+  const targetNamespace = str(get(spec, 'targetNamespace'));
+  if (targetNamespace) unit.namespace = { value: targetNamespace, force: true };
+  const postBuild = get(spec, 'postBuild');
+  if (postBuild) unit.substitution = substitution(object, postBuild, objects, plan, unit);
+  if (pathNode) unit.anchor = locateIn(object, pathNode);
+  return unit;
+}
+
+/** kustomize `images:` entries (Flux `spec.images`), each anchored on the field that decides the pull. */
+export function imagesEntries(object: GitOpsObject, list: YamlNode | undefined, what: string): ImageOverrideAt[] {
+  return items(list).flatMap((entry) => {
+    const name = str(get(entry, 'name'));
+    if (name === undefined) return [];
+    const override: ImageOverrideAt['override'] = { name };
+    for (const field of ['newName', 'newTag', 'digest'] as const) {
+      const value = str(get(entry, field));
+      if (value !== undefined) override[field] = value;
+    }
+    const field = override.digest ? 'digest' : override.newTag ? 'newTag' : override.newName ? 'newName' : 'name';
+    return [
+      {
+        override,
+        location: locateIn(object, get(entry, field)),
+        via: `${object.source.file} ${what} ${field}`,
+      },
+    ];
+  });
+}
+
+/**
+ * `postBuild.substitute` and `substituteFrom` as kustomize-controller merges them: sources in order,
+ * later ones winning, and `substitute` over all of them. Sources must be in the Kustomization's
+ * namespace; one that is not in the repository leaves the plan incomplete, with a warning.
+ */
+function substitution(
+  object: GitOpsObject,
+  postBuild: YamlNode,
+  objects: GitOpsObjects,
+  plan: GitOpsPlan,
+  unit: GitOpsUnit,
+) {
+  const variables = new Map<string, DefinedVariable>();
+  let complete = true;
+  for (const entry of items(get(postBuild, 'substituteFrom'))) {
+    const kind = str(get(entry, 'kind'));
+    const name = str(get(entry, 'name'));
+    const optional = str(get(entry, 'optional')) === 'true';
+    const found = objects.data.find(
+      (data) =>
+        data.kind === kind &&
+        data.name === name &&
+        (data.namespace ?? 'default') === (object.namespace ?? 'default'),
+    );
+    if (!found) {
+      if (optional) continue;
+      complete = false;
+      plan.problems.push({
+        kind: 'gitops-substitution-unresolved',
+        ...locateIn(object, get(entry, 'name')),
+        message: `${unit.label} substitutes variables from ${kind} ${name}, which is not in this repository: the images using its variables were not verified.`,
+      });
+      continue;
+    }
+    unit.inputs.push(found.source.absolute);
+    for (const [key, value, node] of dataEntries(found))
+      variables.set(key, { value, location: locateIn(found, node), via: `${found.source.file} ${kind} ${name}` });
+  }
+  const inline = get(postBuild, 'substitute');
+  if (inline?.kind === 'map') {
+    for (const entry of inline.entries) {
+      const key = str(entry.key);
+      const value = str(entry.value);
+      if (key === undefined || value === undefined) continue;
+      variables.set(key, {
+        value,
+        location: locateIn(object, entry.value),
+        via: `${object.source.file} postBuild.substitute ${key}`,
+      });
+    }
+  }
+  for (const [key, variable] of variables) {
+    if (!hasReference(variable.value)) continue;
+    plan.problems.push({
+      kind: 'gitops-render-error',
+      ...variable.location,
+      message: `${unit.label}: the value of ${key} holds ${variable.value.match(/\$\{[^}]*\}/)![0]}, but Flux substitutes once, so it stays in the output as written (a substitution cycle or chain never resolves); images using ${key} were not checked.`,
+    });
+  }
+  return { variables, complete };
+}
+
+/** A ConfigMap's `data` or a Secret's `data` (base64) and `stringData`, with the nodes that write them. */
+function dataEntries(object: GitOpsObject): Array<[string, string, YamlNode]> {
+  const entries: Array<[string, string, YamlNode]> = [];
+  const add = (map: YamlNode | undefined, decode: boolean) => {
+    if (map?.kind !== 'map') return;
+    for (const entry of map.entries) {
+      const key = str(entry.key);
+      const raw = str(entry.value);
+      if (key === undefined || raw === undefined) continue;
+      const value = decode ? decodeDataValue(raw) : raw;
+      if (value !== undefined) entries.push([key, value, entry.value]);
+    }
+  };
+  add(get(object.root, 'data'), object.kind === 'Secret');
+  if (object.kind === 'Secret') add(get(object.root, 'stringData'), false);
+  return entries;
+}

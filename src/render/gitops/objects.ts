@@ -1,0 +1,88 @@
+import { readFile } from 'node:fs/promises';
+import type { SourceLocation } from '../../findings.js';
+import { apiGroup } from '../../manifests/workloads.js';
+import { get, getPath, str, type YamlNode } from '../../manifests/yaml-tree.js';
+import type { SourceFile, SourceFiles } from '../sources.js';
+
+/** An Argo CD or Flux object, or a ConfigMap/Secret a Flux substitution may read, as written in a file. */
+export interface GitOpsObject {
+  source: SourceFile;
+  root: YamlNode;
+  group: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  /** `metadata.name` (else the kind): where a finding about the whole object goes. */
+  anchor: SourceLocation;
+}
+
+const GROUPS = new Set([
+  'argoproj.io',
+  'kustomize.toolkit.fluxcd.io',
+  'source.toolkit.fluxcd.io',
+  'helm.toolkit.fluxcd.io',
+]);
+const KINDS = new Set([
+  'Application',
+  'ApplicationSet',
+  'Kustomization',
+  'GitRepository',
+  'HelmRelease',
+  'HelmRepository',
+  'OCIRepository',
+  'HelmChart',
+]);
+/** Cheap test before parsing: most files name neither controller. */
+const MENTIONS = /argoproj\.io|toolkit\.fluxcd\.io/;
+const DATA = /kind:\s*["']?(ConfigMap|Secret)\b/;
+
+export interface GitOpsObjects {
+  controllers: GitOpsObject[];
+  /** ConfigMaps and Secrets, for `substituteFrom` and `valuesFrom`. */
+  data: GitOpsObject[];
+}
+
+/** The Argo CD and Flux objects (and ConfigMaps/Secrets) the files under `paths` hold. */
+export async function findGitOpsObjects(files: string[], sources: SourceFiles): Promise<GitOpsObjects> {
+  const found: GitOpsObjects = { controllers: [], data: [] };
+  for (const file of files) {
+    if (!/\.(ya?ml|json)$/i.test(file)) continue;
+    const text = await readFile(file, 'utf8').catch(() => '');
+    const controllers = MENTIONS.test(text);
+    if (!controllers && !DATA.test(text)) continue;
+    const source = await sources.get(file);
+    if (!source) continue;
+    for (const document of source.documents) {
+      const object = read(source, document.root);
+      if (!object) continue;
+      if (GROUPS.has(object.group) && KINDS.has(object.kind)) found.controllers.push(object);
+      else if (object.group === '' && (object.kind === 'ConfigMap' || object.kind === 'Secret'))
+        found.data.push(object);
+    }
+  }
+  return found;
+}
+
+function read(source: SourceFile, root: YamlNode | undefined): GitOpsObject | undefined {
+  const apiVersion = str(get(root, 'apiVersion'));
+  const kind = str(get(root, 'kind'));
+  if (!root || !apiVersion || !kind) return undefined;
+  const nameNode = getPath(root, 'metadata', 'name');
+  const kindNode = get(root, 'kind')!;
+  const anchorNode = nameNode?.kind === 'scalar' ? nameNode : kindNode;
+  const namespace = str(getPath(root, 'metadata', 'namespace'));
+  return {
+    source,
+    root,
+    group: apiGroup(apiVersion),
+    kind,
+    name: str(nameNode) ?? '',
+    ...(namespace !== undefined ? { namespace } : {}),
+    anchor: anchorNode.kind === 'scalar' ? source.locate(anchorNode) : source.at(0, 0),
+  };
+}
+
+/** Where a scalar is written, else the object's anchor. */
+export function locateIn(object: GitOpsObject, node: YamlNode | undefined): SourceLocation {
+  return node?.kind === 'scalar' ? object.source.locate(node) : object.anchor;
+}

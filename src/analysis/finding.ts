@@ -45,6 +45,7 @@ export function imageFinding(id: RuleId, image: ContainerImage, details: Finding
     ...details,
   });
   if (image.rendered) made.rendered = image.rendered;
+  if (image.rendered?.related) made.related = [...(made.related ?? []), ...image.rendered.related];
   return made;
 }
 

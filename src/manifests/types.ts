@@ -1,4 +1,4 @@
-import type { ResourceRef, SourceLocation } from '../findings.js';
+import type { RelatedLocation, ResourceRef, SourceLocation } from '../findings.js';
 
 /** A string value from a manifest together with where it is written. */
 export interface LocatedString extends SourceLocation {
@@ -40,6 +40,8 @@ export interface RenderedFrom {
   root: string;
   /** Why this line, for the finding's message: `set by overlays/prod/kustomization.yaml newTag`. */
   via: string;
+  /** Other lines that explain it: the `image:` line an Argo CD or Flux override applied to. */
+  related?: RelatedLocation[];
 }
 
 /** What src/render adds to a finding about a rendered image (the JSON report reads it). */

@@ -23,6 +23,7 @@ import {
 } from './kustomize/graph.js';
 import { KustomizeRenderer, rootLabel } from './kustomize/render.js';
 import { addProblem } from './remap.js';
+import { isInside, planGitOps, renderGitOps } from './gitops/index.js';
 import { SourceFiles } from './sources.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
 
@@ -43,6 +44,8 @@ export interface RenderSettings {
   /** Tests substitute these; by default kubectl (or kustomize) and helm from PATH. */
   kustomizeRunner?: KustomizeRunner;
   helmRunner?: HelmRunner;
+  /** URLs naming this repository besides the checkout's origin (Argo CD repoURL, Flux GitRepository url). */
+  repositoryUrls?: string[];
 }
 
 export const DEFAULT_RENDER_SETTINGS: RenderSettings = {
@@ -103,12 +106,23 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
   for (const node of graph.nodes.values()) for (const file of [node.file, ...node.files]) owned.add(file);
   for (const file of options.files) if (charts.some((chart) => belongsToChart(chart, file))) owned.add(file);
 
+  // Paths an in-repository Argo CD Application or Flux Kustomization deploys are rendered as it does.
+  const gitops = await planGitOps({
+    cwd,
+    paths: options.paths,
+    files: options.files,
+    sources,
+    repositoryUrls: settings.repositoryUrls ?? [],
+  });
+  const deployed = (dir: string) => gitops.units.some((unit) => isInside(unit.dir, dir));
   const units: Unit[] = [];
   for (const file of graph.roots) {
     const root = graph.nodes.get(file)!;
+    if (deployed(root.dir)) continue;
     units.push({ label: rootLabel(root, cwd), kind: 'kustomize', root });
   }
   for (const chart of charts) {
+    if (deployed(chart.dir)) continue;
     for (const set of await valuesSets(chart, settings.helmValues, cwd))
       units.push({ label: set.label, kind: 'helm', chart, set });
   }
@@ -117,13 +131,14 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
     : units;
 
   const manifests = emptyManifestSet();
-  const kustomize = new KustomizeRenderer(graph, sources, {
+  const kustomizeOptions = {
     cwd,
     defaultNamespace: options.defaultNamespace,
     runner: settings.kustomizeRunner ?? DEFAULT_KUSTOMIZE_RUNNER,
     network: settings.kustomizeRemote,
     timeoutMs: settings.timeoutMs,
-  });
+  };
+  const kustomize = new KustomizeRenderer(graph, sources, kustomizeOptions);
   const helm = new HelmRenderer(sources, {
     cwd,
     defaultNamespace: options.defaultNamespace,
@@ -156,6 +171,13 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
           : await helm.render(unit.chart, unit.set, manifests);
       if (ok) rendered.push(unit.label);
     }
+    rendered.push(
+      ...(await renderGitOps(
+        gitops,
+        { sources, cwd, defaultNamespace: options.defaultNamespace, kustomize: kustomizeOptions, helm },
+        { manifests, owned, ...(options.changedFiles ? { changedFiles: options.changedFiles } : {}) },
+      )),
+    );
   } finally {
     await helm.close();
   }

@@ -1,7 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceLocation } from '../../findings.js';
-import type { ManifestProblem } from '../../manifests/types.js';
 import { get, getPath, items, parseYamlDocuments, str, type YamlNode } from '../../manifests/yaml-tree.js';
 import { kustomizationIn } from '../kustomize/graph.js';
 import { splitImage } from '../kustomize/image-tag.js';
@@ -42,7 +41,14 @@ export async function planArgoCd(
         continue;
       }
       const name = str(getPath(template, 'metadata', 'name')) ?? '';
-      await planApplication(object, TEMPLATE.test(name) ? object.name : name, spec, repository, sources, plan);
+      await planApplication(
+        object,
+        TEMPLATE.test(name) ? object.name : name,
+        spec,
+        repository,
+        sources,
+        plan,
+      );
     }
   }
   return plan;
@@ -113,7 +119,8 @@ async function overrideFiles(dir: string, appName: string, sources: SourceFiles,
     let problem: { offset: number; message: string } | undefined;
     try {
       const [document, ...more] = parseYamlDocuments(text);
-      if (more.some((extra) => extra.root)) problem = { offset: 0, message: 'holds more than one YAML document' };
+      if (more.some((extra) => extra.root))
+        problem = { offset: 0, message: 'holds more than one YAML document' };
       else if (document?.root && document.root.kind !== 'map')
         problem = { offset: document.root.start, message: 'is not a mapping of source fields' };
       else if (document?.root) found.push({ file, root: document.root });
@@ -178,7 +185,6 @@ async function applicationUnit(
   if (prefix) unit.namePrefix = prefix;
   if (suffix) unit.nameSuffix = suffix;
   if (namespace) unit.namespace = { value: namespace, force: true };
-  void sources;
   return unit;
 }
 
@@ -255,5 +261,3 @@ export function directoryGlob(pattern: string, relative: string): boolean {
     return false;
   }
 }
-
-export type { ManifestProblem };

@@ -18,8 +18,12 @@ const BOOTSTRAP_SOURCE = 'flux-system';
 
 export function planFlux(objects: GitOpsObjects, repository: Repository): GitOpsPlan {
   const plan: GitOpsPlan = { units: [], problems: [] };
-  const problem = (kind: ManifestProblem['kind'], object: GitOpsObject, node: YamlNode | undefined, message: string) =>
-    plan.problems.push({ kind, ...locateIn(object, node), message });
+  const problem = (
+    kind: ManifestProblem['kind'],
+    object: GitOpsObject,
+    node: YamlNode | undefined,
+    message: string,
+  ) => plan.problems.push({ kind, ...locateIn(object, node), message });
 
   for (const object of objects.controllers) {
     if (object.group === 'kustomize.toolkit.fluxcd.io' && object.kind === 'Kustomization') {
@@ -112,7 +116,11 @@ function fluxUnit(
 }
 
 /** kustomize `images:` entries (Flux `spec.images`), each anchored on the field that decides the pull. */
-export function imagesEntries(object: GitOpsObject, list: YamlNode | undefined, what: string): ImageOverrideAt[] {
+export function imagesEntries(
+  object: GitOpsObject,
+  list: YamlNode | undefined,
+  what: string,
+): ImageOverrideAt[] {
   return items(list).flatMap((entry) => {
     const name = str(get(entry, 'name'));
     if (name === undefined) return [];
@@ -121,7 +129,13 @@ export function imagesEntries(object: GitOpsObject, list: YamlNode | undefined, 
       const value = str(get(entry, field));
       if (value !== undefined) override[field] = value;
     }
-    const field = override.digest ? 'digest' : override.newTag ? 'newTag' : override.newName ? 'newName' : 'name';
+    const field = override.digest
+      ? 'digest'
+      : override.newTag
+        ? 'newTag'
+        : override.newName
+          ? 'newName'
+          : 'name';
     return [
       {
         override,
@@ -168,7 +182,11 @@ function substitution(
     }
     unit.inputs.push(found.source.absolute);
     for (const [key, value, node] of dataEntries(found))
-      variables.set(key, { value, location: locateIn(found, node), via: `${found.source.file} ${kind} ${name}` });
+      variables.set(key, {
+        value,
+        location: locateIn(found, node),
+        via: `${found.source.file} ${kind} ${name}`,
+      });
   }
   const inline = get(postBuild, 'substitute');
   if (inline?.kind === 'map') {

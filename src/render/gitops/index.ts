@@ -1,0 +1,82 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { appendManifestSet } from '../../manifests/extract.js';
+import type { ManifestSet } from '../../manifests/types.js';
+import { addProblem } from '../remap.js';
+import type { SourceFiles } from '../sources.js';
+import { planArgoCd } from './argocd.js';
+import { planFlux } from './flux.js';
+import { findGitOpsObjects } from './objects.js';
+import { thisRepository } from './repository.js';
+import type { GitOpsPlan } from './units.js';
+
+import { renderUnit, type GitOpsRenderContext } from './render.js';
+
+export type { GitOpsRenderContext } from './render.js';
+export type { GitOpsUnit } from './units.js';
+
+export interface GitOpsPlanOptions {
+  cwd: string;
+  /** The scanned paths, as given. */
+  paths: string[];
+  /** The manifest files under them (absolute). */
+  files: string[];
+  sources: SourceFiles;
+  /** URLs that name this repository besides the checkout's `origin` (the workflow's repository). */
+  repositoryUrls: readonly string[];
+}
+
+/**
+ * The Argo CD Applications and Flux Kustomizations under the scanned paths that deploy a path of this
+ * repository inside them, as units to render; sources elsewhere and broken objects as problems.
+ */
+export async function planGitOps(options: GitOpsPlanOptions): Promise<GitOpsPlan> {
+  const objects = await findGitOpsObjects(options.files, options.sources);
+  if (objects.controllers.length === 0) return { units: [], problems: [] };
+  const repository = await thisRepository(options.cwd, options.repositoryUrls);
+  const argo = await planArgoCd(objects, repository, options.sources);
+  const flux = planFlux(objects, repository);
+  const scanned = options.paths.map((written) => path.resolve(options.cwd, written));
+  const problems = [...argo.problems, ...flux.problems];
+  const units = [];
+  for (const unit of [...argo.units, ...flux.units]) {
+    if (!scanned.some((dir) => isInside(dir, unit.dir))) continue;
+    if (!(await stat(unit.dir).catch(() => undefined))?.isDirectory()) {
+      problems.push({
+        kind: 'gitops-render-error',
+        ...unit.anchor,
+        message: `${unit.label}: path "${path.relative(repository.root, unit.dir) || '.'}" does not exist in this repository; the controller fails to build it.`,
+      });
+      continue;
+    }
+    units.push(unit);
+  }
+  return { units, problems };
+}
+
+export function isInside(dir: string, file: string): boolean {
+  const relative = path.relative(dir, file);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** Renders every unit into `into.manifests`, marking the files each read as owned; the labels rendered. */
+export async function renderGitOps(
+  plan: GitOpsPlan,
+  context: GitOpsRenderContext,
+  into: { manifests: ManifestSet; owned: Set<string>; changedFiles?: string[] },
+): Promise<string[]> {
+  for (const problem of plan.problems) addProblem(into.manifests, problem);
+  const changed =
+    into.changedFiles && new Set(into.changedFiles.map((file) => path.resolve(context.cwd, file)));
+  const rendered: string[] = [];
+  for (const unit of plan.units) {
+    const outcome = await renderUnit(unit, context);
+    for (const file of outcome.files) into.owned.add(file);
+    // scan: changed — a unit counts when the object, an input or any file it read changed.
+    if (changed && !outcome.files.some((file) => changed.has(file))) continue;
+    for (const problem of outcome.manifests.problems) addProblem(into.manifests, problem);
+    appendManifestSet(into.manifests, { ...outcome.manifests, problems: [] });
+    if (outcome.ok) rendered.push(unit.label);
+  }
+  return rendered;
+}

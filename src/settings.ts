@@ -538,6 +538,14 @@ export function scanOptions(settings: Settings, context: ScanContext): ScanOptio
       kustomizeRemote: settings.kustomizeRemote,
       helmValues: settings.helmValues,
       helmDependencies: settings.helmDependencies,
+      // The workflow's repository names this repository for Argo CD and Flux sources, as origin does.
+      ...(context.env.GITHUB_REPOSITORY
+        ? {
+            repositoryUrls: [
+              `${context.env.GITHUB_SERVER_URL || 'https://github.com'}/${context.env.GITHUB_REPOSITORY}`,
+            ],
+          }
+        : {}),
     },
     registry: registrySettings(settings, context),
     suppressions: { ignoreRules: settings.ignoreRules, ignoreImages: settings.ignoreImages },

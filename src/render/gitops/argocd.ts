@@ -95,7 +95,7 @@ async function planApplication(
       continue;
     }
     const overrides = await overrideFiles(dir, appName, sources, plan);
-    const unit = await applicationUnit(object, label, source, dir, overrides, sources);
+    const unit = await applicationUnit(object, label, source, dir, overrides);
     if (destination) unit.namespace ??= { value: destination, force: false };
     plan.units.push(unit);
   }
@@ -164,7 +164,6 @@ async function applicationUnit(
   source: YamlNode,
   dir: string,
   overrides: Override[],
-  sources: SourceFiles,
 ): Promise<GitOpsUnit> {
   const value = (...keys: string[]) => str(pick(object, source, overrides, ...keys)?.node);
   const layout = await layoutOf(source, dir, overrides, value, object);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { SourceLocation } from '../../findings.js';
 import { apiGroup } from '../../manifests/workloads.js';
 import { get, getPath, str, type YamlNode } from '../../manifests/yaml-tree.js';
@@ -34,6 +34,8 @@ const KINDS = new Set([
 ]);
 /** Cheap test before parsing: most files name neither controller. */
 const MENTIONS = /argoproj\.io|toolkit\.fluxcd\.io/;
+/** Argo CD and Flux objects live in small files; larger ones are left to the raw scan's limits. */
+const MAX_OBJECT_FILE_BYTES = 1024 * 1024;
 const DATA = /kind:\s*["']?(ConfigMap|Secret)\b/;
 
 export interface GitOpsObjects {
@@ -47,6 +49,9 @@ export async function findGitOpsObjects(files: string[], sources: SourceFiles): 
   const found: GitOpsObjects = { controllers: [], data: [] };
   for (const file of files) {
     if (!/\.(ya?ml|json)$/i.test(file)) continue;
+    // Only regular files of a size src/render reads at all: never a FIFO, never a huge file.
+    const info = await stat(file).catch(() => undefined);
+    if (!info?.isFile() || info.size > MAX_OBJECT_FILE_BYTES) continue;
     const text = await readFile(file, 'utf8').catch(() => '');
     const controllers = MENTIONS.test(text);
     if (!controllers && !DATA.test(text)) continue;

@@ -168,6 +168,26 @@ describe('platforms (containerd’s matching)', () => {
   });
 });
 
+describe('containerd’s platform fallbacks (platforms.Only), against real indexes', () => {
+  const ARM_V5 = { os: 'linux', architecture: 'arm', variant: 'v5' };
+  const I386 = { os: 'linux', architecture: '386' };
+  beforeAll(async () => {
+    await pushIndex(lab.open, undefined, 'fallback/armv5', '1', [ARM_V5], 'docker');
+    await pushIndex(lab.open, undefined, 'fallback/i386', '1', [I386], 'oci');
+  });
+  it.each<[string, string, string[], string]>([
+    ['fallback/armv5:1', 'arm', [], 'available'], // arm means arm/v7, which runs v6 and v5
+    ['fallback/armv5:1', 'arm64', [], 'available'], // arm64 runs arm/v8 … arm/v5
+    ['fallback/armv5:1', 'amd64', ['platform-not-in-index'], 'platform-missing'],
+    ['fallback/i386:1', 'amd64', [], 'available'], // amd64 runs 386
+    ['fallback/i386:1', 'arm64', ['platform-not-in-index'], 'platform-missing'],
+  ])('%s on %s nodes → %j', async (name, arch, rules, status) => {
+    const r = await check([pod({ image: `${open}/${name}`, arch })]);
+    expect(r.rules).toEqual(rules);
+    expect(r.image.status).toBe(status);
+  });
+});
+
 describe('an index whose platform manifest is gone (containerd GETs the child next)', () => {
   const AMD64 = { os: 'linux', architecture: 'amd64' };
   const ARM64 = { os: 'linux', architecture: 'arm64' };
@@ -391,6 +411,111 @@ describe('credentials, as the kubelet uses them', () => {
       nodeCredentialHosts: ['127.0.0.*:*'],
     });
     expect(r.rules).toEqual(['node-credentials']);
+  });
+});
+
+/** A pull secret written out as a manifest: entries exactly as given, in `data` or `stringData`. */
+function rawSecret(name: string, entries: Record<string, unknown>, how: 'data' | 'stringData' | 'dockercfg') {
+  const type = how === 'dockercfg' ? 'kubernetes.io/dockercfg' : 'kubernetes.io/dockerconfigjson';
+  const key = how === 'dockercfg' ? '.dockercfg' : '.dockerconfigjson';
+  const json = JSON.stringify(how === 'dockercfg' ? entries : { auths: entries });
+  const value =
+    how === 'data'
+      ? `data: {${key}: ${Buffer.from(json).toString('base64')}}`
+      : `stringData: {${key}: '${json}'}`;
+  return [
+    'apiVersion: v1',
+    'kind: Secret',
+    `metadata: {name: ${name}, namespace: apps}`,
+    `type: ${type}`,
+    value,
+  ].join('\n');
+}
+
+describe('the kubelet’s keyring, rule by rule (pkg/credentialprovider keyring.go, config.go, secrets.go)', () => {
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const good = { username: alice.username, password: alice.password };
+  const port = basic.split(':')[1]!;
+  it.each<[string, string, Record<string, unknown>, 'data' | 'stringData' | 'dockercfg', string[]]>([
+    // keyring.go URLsMatch: the key's path is a string prefix of the image's, even inside a segment.
+    ['a path key matching part of a segment', 'private/app:2.0', { [`${basic}/priv`]: good }, 'data', []],
+    [
+      'a path key for another repository',
+      'private/app:2.0',
+      { [`${basic}/private/other`]: good },
+      'data',
+      ['pull-secret-no-matching-entry'],
+    ],
+    // config.go DockerConfigEntry.UnmarshalJSON: a non-empty `auth` replaces username and password.
+    [
+      '`auth` overrides a wrong username/password',
+      'private/app:2.0',
+      { [basic]: { username: 'alice', password: 'wrong', auth: b64(`alice:${alice.password}`) } },
+      'data',
+      [],
+    ],
+    [
+      'a wrong `auth` overrides a right username/password',
+      'private/app:2.0',
+      { [basic]: { ...good, auth: b64('alice:wrong') } },
+      'data',
+      ['pull-secret-rejected'],
+    ],
+    // keyring.go: each host label is matched as a filepath glob; the label count must agree.
+    ['a glob key over the host’s labels', 'private/app:2.0', { [`127.0.*.*:${port}`]: good }, 'data', []],
+    [
+      'a glob key with another label count',
+      'private/app:2.0',
+      { [`*.0.1:${port}`]: good },
+      'data',
+      ['pull-secret-no-matching-entry'],
+    ],
+    [
+      'a glob key on another port',
+      'private/app:2.0',
+      { [`127.0.0.*:1`]: good },
+      'data',
+      ['pull-secret-no-matching-entry'],
+    ],
+    // The API server merges stringData over data; secrets.go then reads the value by type.
+    ['stringData', 'private/app:2.0', { [basic]: good }, 'stringData', []],
+    [
+      'a kubernetes.io/dockercfg secret (the bare map)',
+      'private/app:2.0',
+      { [basic]: good },
+      'dockercfg',
+      [],
+    ],
+  ])('%s', async (_case, repository, entries, how, rules) => {
+    const r = await check([
+      pod({ image: `${basic}/${repository}`, pullSecrets: ['reg'] }),
+      rawSecret('reg', entries, how),
+    ]);
+    expect(r.rules).toEqual(rules);
+    expect(r.allOnImage).toBe(true);
+  });
+
+  it('host matching is case-sensitive: a key LOCALHOST:port does not serve localhost:port', async () => {
+    const image = `localhost:${port}/private/app:2.0`;
+    const lower = await check([
+      pod({ image, pullSecrets: ['reg'] }),
+      rawSecret('reg', { [`localhost:${port}`]: good }, 'data'),
+    ]);
+    expect(lower.rules).toEqual([]);
+    const upper = await check([
+      pod({ image, pullSecrets: ['reg'] }),
+      rawSecret('reg', { [`LOCALHOST:${port}`]: good }, 'data'),
+    ]);
+    expect(upper.rules).toEqual(['pull-secret-no-matching-entry']);
+  });
+
+  it('stringData wins over data for the same key', async () => {
+    const both = rawSecret('reg', { [basic]: { username: 'alice', password: 'wrong' } }, 'data').concat(
+      `\nstringData: {.dockerconfigjson: '${JSON.stringify({ auths: { [basic]: good } })}'}`,
+    );
+    expect(
+      (await check([pod({ image: `${basic}/private/app:2.0`, pullSecrets: ['reg'] }), both])).rules,
+    ).toEqual([]);
   });
 });
 

@@ -5,7 +5,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { addGoBinToPath } from '../test/harness/tools.js';
 import { benchExtraction } from './extraction.js';
+import { benchHelm } from './helm.js';
 import { startLab, type Lab } from './lab.js';
 import { benchRequests } from './requests.js';
 import { benchStartup } from './startup.js';
@@ -19,9 +21,10 @@ interface SectionReport {
 }
 
 const RESULTS = fileURLToPath(new URL('../../../bench/results.json', import.meta.url));
-/** BENCH_SECTIONS=1,3 runs only those sections (default: all four). */
-const SECTIONS = new Set((process.env['BENCH_SECTIONS'] ?? '1,2,3,4').split(',').map((s) => s.trim()));
+/** BENCH_SECTIONS=1,3 runs only those sections (default: all). */
+const SECTIONS = new Set((process.env['BENCH_SECTIONS'] ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
 
+addGoBinToPath(); // helm, where .ci/run built it
 const started = performance.now();
 const workDir = await mkdtemp(path.join(os.tmpdir(), 'imagepull-preflight-bench-'));
 const rows: Row[] = [];
@@ -71,6 +74,7 @@ async function section(name: string, key: string, run: () => Promise<SectionRepo
 
 async function runSections(): Promise<void> {
   if (SECTIONS.has('3')) await section('3 extraction', 'extraction', () => benchExtraction(workDir));
+  if (SECTIONS.has('5')) await section('5 helm', 'helm', () => benchHelm(workDir));
   if (!['1', '2', '4'].some((s) => SECTIONS.has(s))) return;
   const labStarted = performance.now();
   try {
@@ -98,7 +102,7 @@ try {
   await cleanup();
 }
 
-const order = ['1', '2', '3', '4', 'l'];
+const order = ['1', '2', '3', '4', '5', 'l'];
 rows.sort((a, b) => order.indexOf(a.section[0]!) - order.indexOf(b.section[0]!));
 const durationMs = performance.now() - started;
 console.log(formatTable(rows));

@@ -7,7 +7,7 @@ import { DEFAULT_HELM_RUNNER } from '../../src/render/helm/runner.js';
 
 /** What the runner answers when helm is not on PATH (the tests otherwise run the real helm). */
 export const NO_HELM: HelmRunner = {
-  version: async () => ({ ok: false, missing: true, message: 'helm is not installed' }),
+  installed: async () => false,
   template: async () => ({ ok: false, missing: true, message: 'helm is not installed' }),
   dependencyBuild: async () => ({ ok: false, missing: true, message: 'helm is not installed' }),
 };
@@ -22,7 +22,7 @@ export function recordingHelm(): HelmRunner & {
   return {
     calls,
     builds,
-    version: () => DEFAULT_HELM_RUNNER.version(),
+    installed: () => DEFAULT_HELM_RUNNER.installed(),
     template(request) {
       calls.push(request);
       return DEFAULT_HELM_RUNNER.template(request);

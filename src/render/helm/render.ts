@@ -4,6 +4,7 @@ import { emptyManifestSet, extractFromDocuments } from '../../manifests/extract.
 import type { ContainerImage, ManifestSet } from '../../manifests/types.js';
 import { str } from '../../manifests/yaml-tree.js';
 import { splitImage } from '../kustomize/image-tag.js';
+import type { ToolResult } from '../process.js';
 import { addProblem, extractRendered, type TracedImage } from '../remap.js';
 import { scalarsWithValue, textOccurrences, type SourceFile, type SourceFiles } from '../sources.js';
 import { chartLabel, isInside, type Chart, type ValuesSet } from './chart.js';
@@ -17,7 +18,7 @@ import {
 import { splitHelmOutput, type HelmDocument } from './output.js';
 import { setKey, type HelmRunner, type HelmTemplateRequest } from './runner.js';
 import { ChartTemplates, type ImageSite } from './templates.js';
-import { templateContext, valuesKeys, type ValuesKey, type ValuesLayer } from './values.js';
+import { probeablePaths, templateContext, valuesKeys, type ValuesKey, type ValuesLayer } from './values.js';
 
 export interface HelmRenderOptions {
   cwd: string;
@@ -92,8 +93,19 @@ export class HelmRenderer {
       setString: [],
       timeoutMs: this.options.timeoutMs,
     };
-    const result = this.missing ? undefined : await this.options.runner.template(request);
-    if (!result || (!result.ok && result.missing)) {
+    if (this.missing) {
+      this.helmMissing(chart, into);
+      return false;
+    }
+    // The probe render needs nothing from the plain one: it starts while the plain one runs.
+    const plain = this.options.runner.template(request);
+    const templates = new ChartTemplates(prepared.layout.dir, prepared.read);
+    const probes = await this.probes(chart, prepared, set, templates);
+    const [result, probed] = await Promise.all([
+      plain,
+      probes.size > 0 ? this.options.runner.template({ ...request, setString: [...probes] }) : undefined,
+    ]);
+    if (!result.ok && result.missing) {
       this.helmMissing(chart, into);
       return false;
     }
@@ -106,14 +118,13 @@ export class HelmRenderer {
       return false;
     }
     const documents = splitHelmOutput(result.stdout);
-    const templates = new ChartTemplates(prepared.layout.dir, prepared.read);
     const plans = new Map<string, Plan>();
     for (const document of documents) {
       for (const image of plainImages(document, this.options.defaultNamespace)) {
         plans.set(keyOf(image), await this.plan(prepared, set, templates, document, image));
       }
     }
-    const confirmed = await this.confirm(request, plans);
+    const confirmed = this.confirm(probes, probed);
     for (const document of documents) {
       await extractRendered(
         document.root,
@@ -145,7 +156,7 @@ export class HelmRenderer {
   }
 
   private async prepare(chart: Chart, into: ManifestSet): Promise<Prepared | undefined> {
-    this.installed ??= this.options.runner.version().then((result) => result.ok || !result.missing);
+    this.installed ??= this.options.runner.installed();
     if (!(await this.installed)) {
       this.helmMissing(chart, into);
       return undefined;
@@ -219,21 +230,40 @@ export class HelmRenderer {
   }
 
   /**
-   * Renders once more with every candidate key set to a distinct probe value: a key is confirmed for
-   * a container when its probe shows up in that container's image. Undefined when nothing could be
-   * confirmed that way (no candidates, or the probe render failed).
+   * A distinct probe value for every values key an `image:` line of the chart may read (through its
+   * helpers too), from the values files of this render.
    */
-  private async confirm(request: HelmTemplateRequest, plans: Map<string, Plan>) {
+  private async probes(
+    chart: Chart,
+    prepared: Prepared,
+    set: ValuesSet,
+    templates: ChartTemplates,
+  ): Promise<Map<string, string>> {
     const probes = new Map<string, string>();
-    for (const plan of plans.values()) {
-      for (const key of plan.keys) {
-        const set = setKey(key.setPath);
-        if (!probes.has(set) && probes.size < MAX_PROBES) probes.set(set, probeValue(probes.size));
+    for (const { file, refs } of await templates.imageRefs()) {
+      const relative = path.relative(prepared.layout.dir, file).split(path.sep).join('/');
+      const context = await templateContext(
+        prepared.layout.dir,
+        `${chart.name}/${relative}`,
+        set.files,
+        prepared.read,
+      );
+      if (!context) continue;
+      for (const leaf of probeablePaths(context.layers, context.subcharts, refs)) {
+        const key = setKey(leaf);
+        if (!probes.has(key) && probes.size < MAX_PROBES) probes.set(key, probeValue(probes.size));
       }
     }
-    if (probes.size === 0) return undefined;
-    const probed = await this.options.runner.template({ ...request, setString: [...probes] });
-    if (!probed.ok) return undefined;
+    return probes;
+  }
+
+  /**
+   * From the render with every candidate key set to its probe: a key is confirmed for a container when
+   * its probe shows up in that container's image. Undefined when nothing could be confirmed that way
+   * (no candidates, or the probe render failed).
+   */
+  private confirm(probes: Map<string, string>, probed: ToolResult | undefined) {
+    if (!probed?.ok) return undefined;
     const images = new Map<string, string>();
     for (const document of splitHelmOutput(probed.stdout)) {
       for (const image of plainImages(document, this.options.defaultNamespace))

@@ -1,3 +1,5 @@
+import { access, constants } from 'node:fs/promises';
+import path from 'node:path';
 import { runTool, type ToolResult } from '../process.js';
 
 export interface HelmTemplateRequest {
@@ -19,8 +21,8 @@ export interface HelmDependencyBuildRequest {
 
 /** The helm commands a scan runs; tests substitute one where helm must look missing. */
 export interface HelmRunner {
-  /** `helm version`: whether helm is installed at all. */
-  version(): Promise<ToolResult>;
+  /** Whether helm is installed at all (looked up on PATH: no process started). */
+  installed(): Promise<boolean>;
   template(request: HelmTemplateRequest): Promise<ToolResult>;
   dependencyBuild(request: HelmDependencyBuildRequest): Promise<ToolResult>;
 }
@@ -30,9 +32,7 @@ export interface HelmRunner {
  * needs none); chart tests are left out, as `helm install` does not run them (`helm test` does).
  */
 export const DEFAULT_HELM_RUNNER: HelmRunner = {
-  version() {
-    return runTool('helm', ['version', '--short'], { network: false, timeoutMs: 30_000 });
-  },
+  installed: () => onPath('helm'),
   template(request) {
     const args = ['template', request.release, request.chartDir, '--skip-tests'];
     for (const file of request.valuesFiles) args.push('--values', file);
@@ -49,4 +49,20 @@ export const DEFAULT_HELM_RUNNER: HelmRunner = {
 /** A values path as `--set` reads it: dots separate keys, so dots (and , = [ \) inside a key are escaped. */
 export function setKey(path: string[]): string {
   return path.map((key) => key.replace(/[\\.,=[\]]/g, (c) => `\\${c}`)).join('.');
+}
+
+/** Whether an executable `name` is on PATH, as execFile would find it. */
+async function onPath(name: string): Promise<boolean> {
+  const extensions = process.platform === 'win32' ? (process.env['PATHEXT'] ?? '.EXE').split(';') : [''];
+  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    for (const extension of extensions) {
+      const found = await access(path.join(dir, name + extension), constants.X_OK).then(
+        () => true,
+        () => false,
+      );
+      if (found) return true;
+    }
+  }
+  return false;
 }

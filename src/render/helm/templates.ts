@@ -25,6 +25,7 @@ const DEFINE = /\{\{-?\s*define\s+"([^"]+)"\s*-?\}\}/g;
 /** How far a list item is followed around an `image:` line. */
 const ITEM_WINDOW = 40;
 const MAX_HELPER_FILES = 64;
+const MAX_TEMPLATE_FILES = 256;
 const MAX_INCLUDE_DEPTH = 4;
 
 /** A template expression matches anything; the rest of the value must match the rendered text as is. */
@@ -80,6 +81,30 @@ export class ChartTemplates {
       refs: uniquePaths(refs),
       appVersion,
     };
+  }
+
+  /**
+   * The `.Values` paths every templated `image:` line of the chart (and its subcharts) reads, with the
+   * template it is in: known before rendering, so the probe render can run alongside the plain one.
+   */
+  async imageRefs(): Promise<Array<{ file: string; refs: string[][] }>> {
+    const found: Array<{ file: string; refs: string[][] }> = [];
+    let files = 0;
+    for await (const match of glob('**/templates/**/*.{yaml,yml}', { cwd: this.chartDir })) {
+      if (++files > MAX_TEMPLATE_FILES) break;
+      const file = path.join(this.chartDir, match);
+      const template = await this.read(file);
+      if (!template?.text.includes('image')) continue;
+      const refs: string[][] = [];
+      for (const line of template.text.split('\n')) {
+        const value = IMAGE_LINE.exec(line)?.[2];
+        if (!value?.includes('{{')) continue;
+        for (const body of [value, ...(await this.included(value, 0, new Set()))])
+          for (const ref of body.matchAll(VALUES_REF)) refs.push(ref[1]!.slice(1).split('.'));
+      }
+      if (refs.length > 0) found.push({ file, refs: uniquePaths(refs) });
+    }
+    return found.sort((a, b) => a.file.localeCompare(b.file));
   }
 
   /** Bodies of the named templates `text` includes, followed a few levels deep. */

@@ -99,6 +99,28 @@ export function valuesKeys(
   return keys;
 }
 
+/**
+ * The scalar leaves behind `refs` that a probe may replace, as `--set` paths from the top chart. Not
+ * booleans, which may switch whole objects on or off, nor empty values, which templates treat as unset
+ * (an empty `digest` or `global.imageRegistry` set to a probe would take over the image).
+ */
+export function probeablePaths(layers: ValuesLayer[], subcharts: string[], refs: string[][]): string[][] {
+  const leaves = new Map<string, string[]>();
+  for (const ref of refs)
+    for (const layer of layers) collectLeaves(getPath(root(layer), ...layer.prefix, ...ref), ref, leaves, 0);
+  const paths: string[][] = [];
+  for (const leaf of leaves.values()) {
+    const highest = layers
+      .map((layer) => getPath(root(layer), ...layer.prefix, ...leaf))
+      .reverse()
+      .find((node) => node?.kind === 'scalar');
+    const text = highest?.kind === 'scalar' ? helmText(highest) : '';
+    if (highest?.kind === 'scalar' && text !== '' && !/^(true|false)$/.test(text))
+      paths.push([...subcharts, ...leaf]);
+  }
+  return paths;
+}
+
 function root(layer: ValuesLayer): YamlNode | undefined {
   return layer.source.documents[0]?.root;
 }

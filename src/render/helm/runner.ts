@@ -51,10 +51,11 @@ export function setKey(path: string[]): string {
   return path.map((key) => key.replace(/[\\.,=[\]]/g, (c) => `\\${c}`)).join('.');
 }
 
-/** Whether an executable `name` is on PATH, as execFile would find it. */
+/** Whether an executable `name` is on PATH, as execFile would find it (the lookup a child's start does). */
 async function onPath(name: string): Promise<boolean> {
-  const extensions = process.platform === 'win32' ? (process.env['PATHEXT'] ?? '.EXE').split(';') : [''];
-  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
+  const env = process.env;
+  const extensions = process.platform === 'win32' ? (env['PATHEXT'] ?? '.EXE').split(';') : [''];
+  for (const dir of (env['PATH'] ?? '').split(path.delimiter)) {
     if (!dir) continue;
     for (const extension of extensions) {
       const found = await access(path.join(dir, name + extension), constants.X_OK).then(

@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { detectChanges, type ChangeOptions } from './changes/index.js';
+import { configExtras, readConfigFile } from './config/file.js';
 import { publish } from './report/github.js';
 import { jsonReport } from './report/json.js';
 import { sarifReport } from './report/sarif.js';
@@ -40,14 +41,16 @@ function rawInputs(): RawSettings {
   return raw;
 }
 
-export function readInputs(env: NodeJS.ProcessEnv): ActionSettings {
+export async function readInputs(env: NodeJS.ProcessEnv): Promise<ActionSettings> {
   const cwd = env.GITHUB_WORKSPACE || process.cwd();
   const raw = rawInputs();
   // Masked before anything else can print them.
   for (const secret of [raw.registryAuth, raw.githubToken]) if (secret) core.setSecret(secret);
-  const settings = resolveSettings(raw, 'action');
+  const config = await readConfigFile(cwd, raw.config);
+  if (config) core.info(`Settings from ${config.file}; inputs set in the workflow override them.`);
+  const settings = resolveSettings(raw, 'action', config);
   return {
-    scan: scanOptions(settings, { cwd, env, mask: (secret) => core.setSecret(secret) }),
+    scan: scanOptions(settings, { cwd, env, mask: (secret) => core.setSecret(secret) }, configExtras(config)),
     failOn: settings.failOn,
     reportFile: path.resolve(
       cwd,
@@ -66,7 +69,7 @@ export async function runAction(env: NodeJS.ProcessEnv): Promise<void> {
   // max-duration counts from here: finding the changed files is part of the run.
   const startedAt = Date.now();
   try {
-    const settings = readInputs(env);
+    const settings = await readInputs(env);
     const changes =
       settings.scope === 'changed' ? await detectChanges(changeOptions(settings, env)) : undefined;
     const scope =

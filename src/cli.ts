@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { logText } from './report/escape.js';
+import { configExtras, readConfigFile } from './config/file.js';
 import { jsonReport } from './report/json.js';
 import { sarifReport } from './report/sarif.js';
 import { textReport } from './report/text.js';
@@ -49,7 +50,7 @@ interface CliSettings {
   failOn: FailOn;
 }
 
-function parseCli(argv: string[], io: CliIo): CliSettings | 'help' | 'version' {
+async function parseCli(argv: string[], io: CliIo): Promise<CliSettings | 'help' | 'version'> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -68,11 +69,16 @@ function parseCli(argv: string[], io: CliIo): CliSettings | 'help' | 'version' {
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (values.version) return 'version';
-  if (positionals.length === 0)
+  const raw = cliRawSettings(values);
+  const config = await readConfigFile(io.cwd, raw.config);
+  if (positionals.length === 0 && config?.values.paths === undefined)
     throw new InputError('no paths given: name the manifest files or directories to check');
-  const settings = resolveSettings(cliRawSettings(values), 'cli');
+  const settings = resolveSettings(raw, 'cli', config);
   return {
-    scan: { ...scanOptions(settings, { cwd: io.cwd, env: io.env }), paths: positionals },
+    scan: {
+      ...scanOptions(settings, { cwd: io.cwd, env: io.env }, configExtras(config)),
+      ...(positionals.length ? { paths: positionals } : {}),
+    },
     format: settings.format,
     failOn: settings.failOn,
     ...(settings.output !== '' ? { output: settings.output } : {}),
@@ -82,7 +88,7 @@ function parseCli(argv: string[], io: CliIo): CliSettings | 'help' | 'version' {
 /** Runs the CLI; returns the exit status. Never throws. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
-    const settings = parseCli(argv, io);
+    const settings = await parseCli(argv, io);
     if (settings === 'help') {
       io.stdout(USAGE);
       return 0;

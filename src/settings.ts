@@ -3,6 +3,8 @@ import { atLeast, type Finding, type Severity } from './findings.js';
 import { RULES, type RuleId } from './analysis/rules.js';
 import { parsePlatform } from './registry/platforms.js';
 import type { Platform } from './registry/types.js';
+import type { PathSuppression } from './analysis/suppress.js';
+import type { ImagePathSpec } from './manifests/custom-resources.js';
 import type { RegistrySettings, ScanOptions } from './scan.js';
 
 /**
@@ -170,6 +172,10 @@ interface SettingSpec<T> {
   /** Inclusive bounds of numeric settings, enforced by `parse`. */
   bounds?: { min: number; max: number };
   parse: (label: string, raw: string) => T;
+  /** What the repository config file may hold for it (a JSON Schema, shipped in schema/). */
+  schema: JsonSchema;
+  /** Not in the repository config file: secrets and where the config file itself is. */
+  configurable?: false;
   /** action.yml's description (and the README's inputs table). */
   description: string;
   /** The `--help` text; `(default: …)` is added from `default` unless `helpDefault` is false. */
@@ -181,30 +187,78 @@ function setting<T>(spec: SettingSpec<T>): SettingSpec<T> {
   return spec;
 }
 
-const text = (_label: string, raw: string) => raw;
-const list = (_label: string, raw: string) => parseList(raw);
+/** The subset of JSON Schema the config file's schema uses (src/config/validate.ts implements it). */
+export interface JsonSchema {
+  type?: 'string' | 'boolean' | 'integer' | 'number' | 'array' | 'object';
+  enum?: readonly string[];
+  anyOf?: JsonSchema[];
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: false;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  minLength?: number;
+  pattern?: string;
+  description?: string;
+  default?: unknown;
+  title?: string;
+  $schema?: string;
+  $id?: string;
+}
+
+const STRING: JsonSchema = { type: 'string' };
+/** A YAML list, or one string separated by commas or newlines as the inputs take it. */
+const LIST: JsonSchema = { anyOf: [{ type: 'array', items: STRING }, STRING] };
+const text = { parse: (_label: string, raw: string) => raw, schema: STRING };
+const list = { parse: (_label: string, raw: string) => parseList(raw), schema: LIST };
+const boolean = { parse: parseBoolean, schema: { type: 'boolean' } as JsonSchema };
+function choice<T extends string>(allowed: readonly T[]) {
+  return { parse: (label: string, raw: string) => oneOf<T>(label, raw, allowed), schema: { enum: allowed } };
+}
 function integer(min: number, max: number) {
   return {
     bounds: { min, max },
     parse: (label: string, raw: string) => parsePositiveInteger(label, raw, max),
+    schema: { type: 'integer', minimum: min, maximum: max } as JsonSchema,
   };
 }
 function duration(minMs: number, maxMs: number) {
   return {
     bounds: { min: minMs / 1000, max: maxMs / 1000 },
     parse: (label: string, raw: string) => parseDuration(label, raw, maxMs),
+    schema: {
+      anyOf: [
+        { type: 'number', minimum: minMs / 1000, maximum: maxMs / 1000 },
+        { type: 'string', pattern: '^\\s*(\\d+(\\.\\d+)?|(\\d+(\\.\\d+)?(ms|h|m|s))+)\\s*$' },
+      ],
+    } as JsonSchema,
   };
 }
 function seconds(min: number, max: number) {
-  return { bounds: { min, max }, parse: (label: string, raw: string) => parseSeconds(label, raw, max) };
+  return {
+    bounds: { min, max },
+    parse: (label: string, raw: string) => parseSeconds(label, raw, max),
+    schema: { type: 'number', exclusiveMinimum: 0, maximum: max } as JsonSchema,
+  };
 }
+const size = {
+  parse: parseSize,
+  schema: {
+    anyOf: [
+      { type: 'integer', minimum: 1 },
+      { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*([kKmMgG][bB]?|[bB])?\\s*$' },
+    ],
+  } as JsonSchema,
+};
 
 export const SETTINGS = {
   format: setting({
     flag: 'format',
     arg: 'text|json|sarif',
     default: 'text',
-    parse: (label, raw) => oneOf<OutputFormat>(label, raw, ['text', 'json', 'sarif']),
+    ...choice<OutputFormat>(['text', 'json', 'sarif']),
     description: 'Output format of the CLI.',
     help: 'output format',
   }),
@@ -212,13 +266,14 @@ export const SETTINGS = {
     flag: 'output',
     arg: 'FILE',
     default: '',
-    parse: text,
+    ...text,
     description: 'Write the report to this file instead of standard output.',
     help: 'write the report to FILE instead of standard output',
   }),
   paths: setting({
     input: 'paths',
     default: '.',
+    schema: LIST,
     parse: (label, raw) => {
       const paths = parseList(raw);
       if (paths.length === 0) throw new InputError(`${label} names no files or directories`);
@@ -227,10 +282,21 @@ export const SETTINGS = {
     description:
       'Manifest files, directories (walked, skipping .git and node_modules) or globs, separated by commas or newlines. Directories yield every .yaml, .yml and .json file.',
   }),
+  config: setting({
+    input: 'config',
+    flag: 'config',
+    arg: 'FILE',
+    default: '',
+    ...text,
+    configurable: false,
+    description:
+      'Repository config file with any of these settings plus imagePaths and per-path suppressions (schema/imagepull-preflight.schema.json). Default: .imagepull-preflight.yaml at the repository root, when there is one. Inputs set here override it.',
+    help: 'repository config file (default: .imagepull-preflight.yaml here, if any)',
+  }),
   scan: setting({
     input: 'scan',
     default: 'changed',
-    parse: (label, raw) => oneOf<ScanScope>(label, raw, ['changed', 'all']),
+    ...choice<ScanScope>(['changed', 'all']),
     description:
       'changed: report on workloads in files the event changed (pull request files, pushed commits), plus pods using a changed Secret or ServiceAccount. all: everything under paths. Secrets and ServiceAccounts are always read from all of paths.',
   }),
@@ -239,7 +305,7 @@ export const SETTINGS = {
     flag: 'fail-on',
     arg: 'error|warning|notice|never',
     default: 'error',
-    parse: (label, raw) => oneOf<FailOn>(label, raw, ['error', 'warning', 'notice', 'never']),
+    ...choice<FailOn>(['error', 'warning', 'notice', 'never']),
     description:
       'Fail the step when a finding is at or above this severity: error, warning, notice or never.',
     help: 'exit 1 when a finding is at or above this severity',
@@ -250,6 +316,7 @@ export const SETTINGS = {
     arg: 'NAME',
     default: 'default',
     parse: parseNamespace,
+    schema: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' },
     description: "Namespace of objects whose manifest names none (as kubectl's -n would apply them).",
     help: 'namespace of objects that name none',
   }),
@@ -258,7 +325,7 @@ export const SETTINGS = {
     flag: 'max-file-size',
     arg: 'SIZE',
     default: '10MB',
-    parse: parseSize,
+    ...size,
     description: 'Larger files are reported as not scanned instead of parsed, e.g. 10MB, 512KB.',
     help: 'skip (and report) larger files, e.g. 10MB',
   }),
@@ -266,7 +333,7 @@ export const SETTINGS = {
     input: 'offline',
     flag: 'offline',
     default: 'false',
-    parse: parseBoolean,
+    ...boolean,
     description:
       'true to check only what the files say (references, policies, secrets), with no registry traffic.',
     help: 'no registry traffic: check only what the files say',
@@ -277,6 +344,7 @@ export const SETTINGS = {
     arg: 'PLATFORM',
     default: 'linux/amd64',
     parse: parsePlatformSetting,
+    schema: STRING,
     description:
       "Platform of the cluster's nodes when a pod does not constrain kubernetes.io/arch, as os/architecture[/variant].",
     help: 'node platform when a pod names none',
@@ -286,6 +354,8 @@ export const SETTINGS = {
     default: '${{ github.token }}',
     // Outside a workflow nothing substitutes the expression: then there is no token.
     parse: (_label, raw) => (raw === '${{ github.token }}' ? '' : raw),
+    schema: STRING,
+    configurable: false,
     description:
       'Token used to look at ghcr.io images (never to decide what the kubelet gets). Needs packages: read for private packages.',
   }),
@@ -294,7 +364,7 @@ export const SETTINGS = {
     flag: 'docker-config',
     arg: 'FILE',
     default: '',
-    parse: text,
+    ...text,
     description:
       'Docker config file the check may use to look at private registries (what docker/login-action writes). Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json. Supports auths, credsStore and credHelpers.',
     help: 'Docker config the check may use to look (default: $DOCKER_CONFIG/config.json,\nelse ~/.docker/config.json); never decides what the kubelet gets',
@@ -302,7 +372,8 @@ export const SETTINGS = {
   registryAuth: setting({
     input: 'registry-auth',
     default: '',
-    parse: text,
+    ...text,
+    configurable: false,
     description:
       'A Docker config JSON document ({"auths": {...}}), e.g. from a repository secret, that the check may use to look at private registries. Masked in logs.',
   }),
@@ -313,6 +384,7 @@ export const SETTINGS = {
     repeatable: true,
     default: '',
     parse: parseHostList,
+    schema: LIST,
     description:
       'Registry hosts (host[:port], comma or newline separated) that may be plain HTTP or have TLS certificates that cannot be verified. Loopback registries are always tried over HTTPS, then HTTP.',
     help: 'registry that may be plain HTTP or unverified TLS (repeatable)',
@@ -322,7 +394,7 @@ export const SETTINGS = {
     flag: 'ca-file',
     arg: 'FILE',
     default: '',
-    parse: text,
+    ...text,
     description: 'Extra CA certificates (PEM file) to trust for registries. NODE_EXTRA_CA_CERTS works too.',
     help: 'extra CA certificates (PEM) to trust for registries',
   }),
@@ -332,6 +404,7 @@ export const SETTINGS = {
     arg: 'HOSTS',
     default: '',
     parse: parseHostList,
+    schema: LIST,
     description:
       'Registry host globs whose nodes pull with their own credentials (kubelet credential provider or node config.json), in addition to ECR, GCR/Artifact Registry and ACR. A refused anonymous pull from these is a warning, not an error.',
     help: 'comma-separated host globs whose nodes pull with their own credentials,\nin addition to ECR, GCR/Artifact Registry and ACR',
@@ -389,7 +462,7 @@ export const SETTINGS = {
     input: 'kustomize-remote',
     flag: 'kustomize-remote',
     default: 'false',
-    parse: parseBoolean,
+    ...boolean,
     description:
       'true to let kustomize fetch remote bases (URLs, git references). Otherwise nothing is fetched and overlays that use one are reported as not rendered.',
     help: 'let kustomize fetch remote bases (network); otherwise they are reported',
@@ -399,7 +472,7 @@ export const SETTINGS = {
     flag: 'helm-values',
     arg: 'GLOBS',
     default: '',
-    parse: list,
+    ...list,
     description:
       "Values files to render each chart with: globs relative to the chart, comma or newline separated, e.g. values.yaml,values-prod.yaml. Each match is rendered on its own over the chart's defaults (a+b layers two files). Default: the chart's values.yaml alone. Needs helm on the runner.",
     help: "comma-separated values-file globs relative to each chart, each rendered\non its own (default: the chart's values.yaml)",
@@ -408,7 +481,7 @@ export const SETTINGS = {
     input: 'helm-dependencies',
     flag: 'helm-dependencies',
     default: 'false',
-    parse: parseBoolean,
+    ...boolean,
     description:
       'true to run helm dependency build (network) for charts whose Chart.yaml dependencies are not vendored in charts/, in a temporary copy of the chart. file:// dependencies are always built. Otherwise such charts are reported as not rendered.',
     help: 'let helm dependency build fetch chart dependencies (network); otherwise\nsuch charts are reported (file:// dependencies are always built)',
@@ -416,21 +489,21 @@ export const SETTINGS = {
   checkRun: setting({
     input: 'check-run',
     default: 'true',
-    parse: parseBoolean,
+    ...boolean,
     description:
       "true to publish findings as a check run on the pull request's head commit (needs checks: write), which shows every annotation; without that permission (fork pull requests) it falls back to workflow-command annotations.",
   }),
   comment: setting({
     input: 'comment',
     default: 'false',
-    parse: parseBoolean,
+    ...boolean,
     description:
       'true to keep one sticky pull request comment with the report, updated in place (needs pull-requests: write).',
   }),
   sarifFile: setting({
     input: 'sarif-file',
     default: '',
-    parse: text,
+    ...text,
     description:
       'Write a SARIF 2.1.0 report here, for github/codeql-action/upload-sarif (needs security-events: write).',
   }),
@@ -440,6 +513,7 @@ export const SETTINGS = {
     arg: 'IDS',
     default: '',
     parse: parseRuleList,
+    schema: { anyOf: [{ type: 'array', items: { enum: [...RULES.keys()] } }, STRING] },
     description: 'Rule IDs never reported (comma or newline separated); see docs/rules.md.',
     help: 'comma-separated rule IDs never reported (see docs/rules.md)',
   }),
@@ -448,7 +522,7 @@ export const SETTINGS = {
     flag: 'ignore-images',
     arg: 'GLOBS',
     default: '',
-    parse: list,
+    ...list,
     description:
       'Globs on images as written whose findings are suppressed, e.g. registry.internal/*. Suppressed findings are still counted in the summary.',
     help: 'comma-separated globs on images as written whose findings are suppressed',
@@ -456,7 +530,7 @@ export const SETTINGS = {
   reportFile: setting({
     input: 'report-file',
     default: '',
-    parse: text,
+    ...text,
     description:
       "Where to write the JSON report. Default: imagepull-preflight.json in the runner's temporary directory.",
   }),
@@ -480,12 +554,28 @@ export function settingLabel(name: SettingName, source: Source): string {
 }
 
 /** Parses every setting: the raw value when set, else the table's default. */
-export function resolveSettings(raw: RawSettings, source: Source): Settings {
+/** Settings from the repository config file, with where each is written (for error messages). */
+export interface ConfigLayer {
+  values: RawSettings;
+  labels: Partial<Record<SettingName, string>>;
+}
+
+/**
+ * Parses every setting: the input or flag when set, else the config file's value, else the table's
+ * default. GitHub passes action.yml's default for an input left out, so an action input equal to its
+ * default does not override the config file.
+ */
+export function resolveSettings(raw: RawSettings, source: Source, config?: ConfigLayer): Settings {
   const settings: Record<string, unknown> = {};
   for (const name of NAMES) {
     const spec: SettingSpec<unknown> = SETTINGS[name];
-    const value = raw[name];
-    settings[name] = spec.parse(settingLabel(name, source), value ?? spec.default);
+    const given = raw[name];
+    const fromConfig = config?.values[name];
+    const leftOut = given === undefined || (source === 'action' && given === spec.default);
+    settings[name] =
+      leftOut && fromConfig !== undefined
+        ? spec.parse(config!.labels[name] ?? settingLabel(name, source), fromConfig)
+        : spec.parse(settingLabel(name, source), given ?? spec.default);
   }
   return settings as Settings;
 }
@@ -526,7 +616,13 @@ export function registrySettings(settings: Settings, context?: ScanContext): Reg
 }
 
 /** What the engine needs from the settings; the CLI passes its positional paths. */
-export function scanOptions(settings: Settings, context: ScanContext): ScanOptions {
+/** The config file's structured parts: custom image paths and per-path suppressions. */
+export interface ScanExtras {
+  imagePaths?: ImagePathSpec[];
+  pathSuppressions?: PathSuppression[];
+}
+
+export function scanOptions(settings: Settings, context: ScanContext, extras: ScanExtras = {}): ScanOptions {
   return {
     cwd: context.cwd,
     paths: settings.paths,
@@ -548,7 +644,12 @@ export function scanOptions(settings: Settings, context: ScanContext): ScanOptio
         : {}),
     },
     registry: registrySettings(settings, context),
-    suppressions: { ignoreRules: settings.ignoreRules, ignoreImages: settings.ignoreImages },
+    suppressions: {
+      ignoreRules: settings.ignoreRules,
+      ignoreImages: settings.ignoreImages,
+      ...(extras.pathSuppressions?.length ? { paths: extras.pathSuppressions } : {}),
+    },
+    ...(extras.imagePaths?.length ? { imagePaths: extras.imagePaths } : {}),
     maxDurationMs: settings.maxDuration,
   };
 }

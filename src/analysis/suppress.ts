@@ -7,11 +7,21 @@ export interface SuppressionSettings {
   ignoreRules: string[];
   /** Globs on the image as written (`*` crosses `/`), e.g. `registry.internal/*`. */
   ignoreImages: string[];
+  /** The config file's per-path suppressions. */
+  paths?: PathSuppression[];
+}
+
+/** Findings in files under `path` (a file, a directory or a glob whose `*` crosses `/`), for `rules` or all. */
+export interface PathSuppression {
+  path: string;
+  /** Empty: every rule. */
+  rules: string[];
+  reason: string;
 }
 
 export interface SuppressedFinding {
   finding: Finding;
-  by: 'comment' | 'ignore-rules' | 'ignore-images';
+  by: 'comment' | 'ignore-rules' | 'ignore-images' | 'config-path';
   reason: string;
 }
 
@@ -44,6 +54,12 @@ function suppression(
   if (image !== undefined && settings.ignoreImages.some((glob) => globMatch(glob, image))) {
     return { by: 'ignore-images', reason: 'matches ignore-images' };
   }
+  const byPath = settings.paths?.find(
+    (entry) =>
+      (entry.rules.length === 0 || entry.rules.includes(finding.rule)) &&
+      pathMatches(entry.path, finding.file),
+  );
+  if (byPath) return { by: 'config-path', reason: byPath.reason || `under ${byPath.path} (config file)` };
   // A comment on the finding's line, or on the line above it.
   const comment = comments.find(
     (c) =>
@@ -52,4 +68,10 @@ function suppression(
       (c.rules.length === 0 || c.rules.includes(finding.rule)),
   );
   return comment ? { by: 'comment', reason: comment.reason || 'inline comment' } : undefined;
+}
+
+/** `deploy/legacy` covers the files below it; `./` and a trailing `/` are ignored. */
+function pathMatches(pattern: string, file: string): boolean {
+  const clean = pattern.replace(/^\.\//, '').replace(/\/+$/, '');
+  return globMatch(clean, file) || globMatch(`${clean}/*`, file);
 }

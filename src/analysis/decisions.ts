@@ -25,6 +25,8 @@ export interface IgnoredSecretFacts {
   /** The `type:` line, or the Secret's name when no type is written. */
   typeAt: SourceLocation;
   typeWritten: boolean;
+  /** The docker config key it holds anyway, which says the type it should have. */
+  holds?: '.dockerconfigjson' | '.dockercfg';
 }
 
 /** The facts each rule's wording needs. */

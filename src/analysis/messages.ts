@@ -112,7 +112,7 @@ const WORDING: { [R in DecidedRule]: (facts: DecisionFacts[R]) => Wording } = {
       message: reference
         ? `${why}; ${kubeletReads}, so it ignores ${secrets.length > 1 ? 'them' : 'it'}, pulls ${reference.familiar} anonymously and ${reference.domain} refuses: ErrImagePull, then ImagePullBackOff.`
         : `${why}; ${kubeletReads}, so it ignores ${secrets.length > 1 ? 'them' : 'it'} and this pod's pulls go anonymous.`,
-      fix: `${secrets.some((s) => s.typeWritten) ? 'Change' : 'Set'} the type of ${names} to kubernetes.io/dockerconfigjson (kubectl create secret docker-registry, not generic); the API server refuses to change an existing Secret's type, so delete and recreate it.`,
+      fix: `${secrets.some((s) => s.typeWritten) ? 'Change' : 'Set'} the type of ${names} to ${secrets.every((s) => s.holds === '.dockercfg') ? 'kubernetes.io/dockercfg' : 'kubernetes.io/dockerconfigjson'} (kubectl create secret docker-registry, not generic)${secrets.some((s) => !s.holds) ? ', with the docker config under .dockerconfigjson' : ''}; the API server refuses to change an existing Secret's type, so delete and recreate it.`,
       related: secrets.flatMap((s) => [
         ...(reference
           ? [

@@ -406,6 +406,7 @@ function ignoredSecretFacts(
     written: sourceLocation(written),
     typeAt: sourceLocation(secret.typeAt ?? secret),
     typeWritten: secret.typeAt !== undefined,
+    ...(secret.holds ? { holds: secret.holds } : {}),
   };
 }
 

@@ -300,14 +300,11 @@ class ObjectReader {
     const typeAt = typeNode?.kind === 'scalar' ? { typeAt: this.locate(typeNode) } : {};
     if (!isPullSecretType(type)) {
       // The kubelet ignores it; kept so a pod naming it is told why its pull goes anonymous.
-      this.into.pullSecrets.push({
-        name,
-        namespace,
-        type,
-        ...typeAt,
-        credentials: [],
-        ...this.position(anchor),
-      });
+      const holds = (['.dockerconfigjson', '.dockercfg'] as const).find(
+        (key) => get(get(object, 'stringData'), key) ?? get(get(object, 'data'), key),
+      );
+      const secret = { name, namespace, type, ...typeAt, credentials: [], ...this.position(anchor) };
+      this.into.pullSecrets.push(holds ? { ...secret, holds } : secret);
       return;
     }
     const key = PULL_SECRET_KEYS[type];

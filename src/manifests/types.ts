@@ -88,6 +88,8 @@ export interface PullSecretManifest extends SourceLocation {
   type: string;
   /** Where `type:` is written, when it is. */
   typeAt?: SourceLocation;
+  /** For a type the kubelet ignores: the docker config key it holds anyway, if any. */
+  holds?: '.dockerconfigjson' | '.dockercfg';
   /** Usable entries; empty when the secret could not be decoded (see `problem`). */
   credentials: RegistryCredential[];
   /** Why the secret is unusable, in plain English, never quoting its content. */

@@ -322,6 +322,22 @@ describe('credentials, as the kubelet uses them', () => {
     expect(ok.image.status).toBe('available');
   });
 
+  it.each([
+    ['.dockercfg', 'to kubernetes.io/dockercfg (kubectl create secret docker-registry, not generic);'],
+    [
+      '.dockerconfigjson',
+      'to kubernetes.io/dockerconfigjson (kubectl create secret docker-registry, not generic);',
+    ],
+    [
+      'token',
+      'to kubernetes.io/dockerconfigjson (kubectl create secret docker-registry, not generic), with the docker config under .dockerconfigjson;',
+    ],
+  ])('the fix names the type the key it holds (%s) needs', async (key, fix) => {
+    const generic = `apiVersion: v1\nkind: Secret\nmetadata: {name: reg, namespace: apps}\ntype: Opaque\nstringData: {${key}: '{}'}`;
+    const r = await check([pod({ image: `${basic}/private/app:2.0`, pullSecrets: ['reg'] }), generic]);
+    expect(r.findings[1]!.fix).toContain(fix);
+  });
+
   it('a wrong-type secret for a public image costs nothing: the anonymous pull works', async () => {
     const opaque = 'apiVersion: v1\nkind: Secret\nmetadata: {name: reg, namespace: apps}\ntype: Opaque';
     const r = await check([pod({ image: `${open}/app:1.0.0`, pullSecrets: ['reg'] }), opaque]);

@@ -1,0 +1,227 @@
+import { execFileSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { normalizeRepoUrl } from '../../src/render/gitops/repository.js';
+import { substitute } from '../../src/render/gitops/substitute.js';
+import { directoryGlob } from '../../src/render/gitops/argocd.js';
+import { scanOffline } from '../support/run.js';
+import { lineOf, removeDir, scratchDir, writeTree } from './support.js';
+
+describe('normalizeRepoUrl', () => {
+  it.each([
+    'https://github.com/acme/deploy.git',
+    'https://github.com/acme/deploy',
+    'https://github.com/Acme/Deploy/',
+    'http://github.com/acme/deploy.git',
+    'git@github.com:acme/deploy.git',
+    'git@github.com:acme/deploy',
+    'ssh://git@github.com/acme/deploy',
+    'ssh://git@github.com:22/acme/deploy.git',
+    'https://token@github.com/acme/deploy.git',
+  ])('%s names github.com/acme/deploy', (url) => {
+    expect(normalizeRepoUrl(url)).toBe('github.com/acme/deploy');
+  });
+
+  it('keeps other repositories apart', () => {
+    expect(normalizeRepoUrl('https://github.com/acme/deploy-old')).not.toBe('github.com/acme/deploy');
+    expect(normalizeRepoUrl('https://gitlab.com/acme/deploy')).not.toBe('github.com/acme/deploy');
+  });
+});
+
+describe('Flux substitution', () => {
+  const vars = new Map(Object.entries({ TAG: { value: '1.2' }, EMPTY: { value: '' } }));
+  it.each<[string, boolean, string, string[], string[]]>([
+    ['app:${TAG}', true, 'app:1.2', ['TAG'], []],
+    ['app:${MISSING}', true, 'app:', [], []],
+    ['app:${MISSING}', false, 'app:${MISSING}', [], ['MISSING']],
+    ['app:${MISSING:=0.9}', true, 'app:0.9', [], []],
+    ['app:${MISSING:-0.9}', true, 'app:0.9', [], []],
+    ['app:${TAG:=0.9}', true, 'app:1.2', ['TAG'], []],
+    ['app:${EMPTY:=0.9}', true, 'app:0.9', [], []],
+    ['app:${EMPTY=0.9}', true, 'app:', ['EMPTY'], []],
+    ['app:$TAG', true, 'app:$TAG', [], []],
+  ])('%s (complete %s) → %s', (text, complete, value, used, unresolved) => {
+    const result = substitute(text, vars, complete);
+    expect([result.value, result.used, result.unresolved]).toEqual([value, used, unresolved]);
+  });
+
+  it('leaves expressions it does not reproduce as written', () => {
+    expect(substitute('app:${TAG/1/2}', vars, true)).toMatchObject({
+      value: 'app:${TAG/1/2}',
+      unsupported: ['TAG/1/2'],
+    });
+  });
+});
+
+describe('Argo CD directory globs', () => {
+  it.each<[string, string, boolean]>([
+    ['*.yaml', 'a.yaml', true],
+    ['*.yaml', 'sub/a.yaml', false],
+    ['**/*.yaml', 'sub/a.yaml', true],
+    ['{a.yaml,b.yaml}', 'b.yaml', true],
+    ['{a.yaml,b.yaml}', 'c.yaml', false],
+  ])('%s matches %s: %s', (pattern, file, expected) => {
+    expect(directoryGlob(pattern, file)).toBe(expected);
+  });
+});
+
+/** Bad input: one clear finding each, never a crash. */
+describe('broken Argo CD and Flux objects', () => {
+  let dir: string | undefined;
+  afterEach(() => removeDir(dir));
+
+  async function repository(files: Record<string, string>) {
+    dir = await scratchDir('gitops-bad');
+    await writeTree(dir, files);
+    execFileSync('git', ['init', '-q'], { cwd: dir });
+    execFileSync('git', ['remote', 'add', 'origin', 'git@github.com:acme/deploy.git'], { cwd: dir });
+    return dir;
+  }
+
+  const application = (path: string) => `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: web}
+spec:
+  source:
+    repoURL: https://github.com/acme/deploy
+    path: ${path}
+`;
+  const deployment = (image: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: ${image}
+`;
+
+  it('a malformed override file is a gitops-render-error at its position; the app renders without it', async () => {
+    const root = await repository({
+      'app.yaml': application('web'),
+      'web/deployment.yaml': deployment('ghcr.io/acme/web:1.0'),
+      'web/.argocd-source-web.yaml': 'kustomize:\n  images: [ghcr.io/acme/web:2.0\n',
+    });
+    const result = await scanOffline(root);
+    expect(result.findings.map((f) => [f.rule, f.file])).toEqual([
+      ['gitops-render-error', 'web/.argocd-source-web.yaml'],
+    ]);
+    expect(result.findings[0]!.message).toMatch(
+      /^Argo CD parameter-override file web\/\.argocd-source-web\.yaml is not valid YAML: /,
+    );
+    expect(result.images.map((image) => image.reference)).toEqual(['ghcr.io/acme/web:1.0']);
+  });
+
+  it('an override file that is not a mapping is a finding too', async () => {
+    const root = await repository({
+      'app.yaml': application('web'),
+      'web/deployment.yaml': deployment('ghcr.io/acme/web:1.0'),
+      'web/.argocd-source.yaml': '- just\n- a list\n',
+    });
+    const result = await scanOffline(root);
+    expect(result.findings.map((f) => [f.rule, f.file, f.line, f.message])).toEqual([
+      [
+        'gitops-render-error',
+        'web/.argocd-source.yaml',
+        1,
+        'Argo CD parameter-override file web/.argocd-source.yaml is not a mapping of source fields; Argo CD fails to generate manifests for this application.',
+      ],
+    ]);
+  });
+
+  it('a substitution cycle is one error per variable, and the image is not checked', async () => {
+    const root = await repository({
+      'flux.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: web, namespace: flux-system}
+spec:
+  sourceRef: {kind: GitRepository, name: flux-system}
+  path: ./web
+  postBuild:
+    substitute:
+      A: "\${B}"
+      B: "\${A}"
+`,
+      'web/deployment.yaml': deployment('ghcr.io/acme/web:${A}'),
+    });
+    const result = await scanOffline(root);
+    expect(result.findings.map((f) => [f.rule, f.file, f.line])).toEqual([
+      ['gitops-render-error', 'flux.yaml', 9],
+      ['gitops-render-error', 'flux.yaml', 10],
+    ]);
+    expect(result.findings[0]!.message).toBe(
+      'Kustomization flux-system/web: the value of A holds ${B}, but Flux substitutes once, so it stays in the output as written (a substitution cycle or chain never resolves); images using A were not checked.',
+    );
+    expect(result.images).toEqual([]);
+  });
+
+  it('substitute: disabled keeps ${VAR} as written: a deploy-time notice, not the variable', async () => {
+    const root = await repository({
+      'flux.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: web, namespace: flux-system}
+spec:
+  sourceRef: {kind: GitRepository, name: flux-system}
+  path: ./web
+  targetNamespace: prod
+  postBuild:
+    substitute: {TAG: "2.0"}
+`,
+      'web/deployment.yaml': deployment('ghcr.io/acme/web:${TAG}'),
+      'web/job.yaml': `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: script
+  annotations:
+    kustomize.toolkit.fluxcd.io/substitute: disabled
+spec:
+  template:
+    spec:
+      containers:
+        - name: sh
+          image: ghcr.io/acme/tools:\${TAG}
+`,
+    });
+    const result = await scanOffline(root);
+    expect(result.findings.map((f) => [f.rule, f.file, f.line])).toEqual([
+      ['deploy-time-substitution', 'web/job.yaml', await lineOf(root, 'web/job.yaml', 'image:')],
+    ]);
+    const located = result.images.map((image) => [
+      image.reference,
+      image.locations[0]!.file,
+      image.locations[0]!.resource.namespace,
+    ]);
+    expect(located).toEqual([
+      ['ghcr.io/acme/web:2.0', 'flux.yaml', 'prod'],
+      ['ghcr.io/acme/tools:${TAG}', 'web/job.yaml', 'prod'],
+    ]);
+  });
+
+  it('a Flux path that does not exist is an error on the path; an Application elsewhere is a notice', async () => {
+    const root = await repository({
+      'flux.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: gone, namespace: flux-system}
+spec:
+  sourceRef: {kind: GitRepository, name: flux-system}
+  path: ./nowhere
+`,
+      'other.yaml': application('web').replace('acme/deploy', 'acme/other'),
+    });
+    const result = await scanOffline(root);
+    expect(result.findings.map((f) => [f.rule, f.file, f.line, f.message])).toEqual([
+      [
+        'gitops-render-error',
+        'flux.yaml',
+        6,
+        'Kustomization flux-system/gone: path "nowhere" does not exist in this repository; the controller fails to build it.',
+      ],
+      [
+        'gitops-source-not-checked',
+        'other.yaml',
+        6,
+        'Application web: path "web" from https://github.com/acme/other is not in this repository; not fetched or checked.',
+      ],
+    ]);
+  });
+});

@@ -22,6 +22,8 @@ afterAll(() => removeDir(dir));
 const GUESTBOOK = 'argocd/apps/guestbook.yaml';
 const OVERRIDE = 'argocd/overridden/.argocd-source-updated.yaml';
 const FLUX_APPS = 'clusters/production/apps.yaml';
+const HELM_APP = 'argocd/apps/web-helm.yaml';
+const RELEASE = 'clusters/production/podinfo-release.yaml';
 
 describe('Argo CD and Flux against the lab registry', () => {
   it('reports each override’s missing tag on the override’s line, with the image: line related', async () => {
@@ -37,10 +39,17 @@ describe('Argo CD and Flux against the lab registry', () => {
         null,
       ],
       ['tag-not-found', GUESTBOOK, await lineOf(dir, GUESTBOOK, 'app:9.9.9'), 'derived'],
+      ['tag-not-found', HELM_APP, await lineOf(dir, HELM_APP, '6.6.6'), 'derived'],
       ['tag-not-found', OVERRIDE, await lineOf(dir, OVERRIDE, 'app:8.8.8'), 'derived'],
       ['tag-not-found', FLUX_APPS, await lineOf(dir, FLUX_APPS, 'PODINFO_TAG'), 'derived'],
+      ['tag-not-found', RELEASE, await lineOf(dir, RELEASE, '5.5.5'), 'derived'],
     ]);
-    const [, guestbook, override, flux] = errors;
+    const [, guestbook, helm, override, flux, release] = errors;
+    expect(helm!.message).toContain(
+      `(rendered by Application web-helm; set by ${HELM_APP} helm.parameters image.tag)`,
+    );
+    expect(helm!.resource).toEqual({ kind: 'Deployment', name: 'web-web', namespace: 'web' });
+    expect(release!.message).toContain(`set by ${RELEASE} spec.values.image.tag)`);
     expect(guestbook!.related).toEqual([
       expect.objectContaining({
         file: 'argocd/kustomize-guestbook/guestbook-ui-deployment.yaml',
@@ -102,6 +111,8 @@ describe('Argo CD and Flux against the lab registry', () => {
         ['lab/app:7.7.7', 'not-found', FLUX_APPS, ['Kustomization flux-system/apps']],
         ['lab/app:8.8.8', 'not-found', OVERRIDE, ['Application updated']],
         ['lab/app:9.9.9', 'not-found', GUESTBOOK, ['Application kustomize-guestbook']],
+        ['lab/app:6.6.6', 'not-found', HELM_APP, ['Application web-helm']],
+        ['lab/app:5.5.5', 'not-found', RELEASE, ['HelmRelease flux-system/podinfo']],
       ].sort(),
     );
   });
@@ -140,9 +151,11 @@ describe('Argo CD and Flux against the lab registry', () => {
       'Application kustomize-guestbook',
       'Application plain',
       'Application updated',
+      'Application web-helm',
       'Kustomization flux-system/apps',
       'Kustomization flux-system/flux-system',
       'Kustomization flux-system/infra-controllers',
+      'HelmRelease flux-system/podinfo',
     ]);
   });
 });

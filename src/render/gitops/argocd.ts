@@ -8,6 +8,7 @@ import type { SourceFile, SourceFiles } from '../sources.js';
 import { locateIn, type GitOpsObject, type GitOpsObjects } from './objects.js';
 import { normalizeRepoUrl, type Repository } from './repository.js';
 import type { GitOpsPlan, GitOpsUnit, ImageOverrideAt, Layout } from './units.js';
+import { emptyInlineValues, parameterValues, plainValues, stringValues } from './values.js';
 
 /**
  * Argo CD (argoproj/argo-cd reposerver): an Application's in-repository sources rendered as the repo
@@ -202,12 +203,34 @@ async function layoutOf(
   const kind = declared ?? (kustomization ? 'kustomize' : chart ? 'helm' : 'directory');
   if (kind === 'helm' && chart) {
     const files = pick(object, source, overrides, 'helm', 'valueFiles');
+    // Argo CD's precedence: value files, then `values`, then `valuesObject`, then `parameters`.
+    const inline = emptyInlineValues();
+    const values = pick(object, source, overrides, 'helm', 'values');
+    if (values)
+      inline.layers.push(
+        stringValues(values.node, values.file, `${values.file.file} helm.values`, inline.sites),
+      );
+    const valuesObject = pick(object, source, overrides, 'helm', 'valuesObject');
+    if (valuesObject?.node.kind === 'map') {
+      const via = `${valuesObject.file.file} helm.valuesObject`;
+      inline.layers.push(
+        plainValues(valuesObject.node, valuesObject.file, via, inline.sites) as Record<string, unknown>,
+      );
+    }
+    const parameters = pick(object, source, overrides, 'helm', 'parameters');
+    if (parameters) {
+      const via = `${parameters.file.file} helm.parameters`;
+      inline.layers.push(parameterValues(parameters.node, parameters.file, via, inline.sites));
+    }
+    const release = value('helm', 'releaseName');
     return {
       kind: 'helm',
       valueFiles: items(files?.node).flatMap((file) => {
         const written = str(file);
         return written === undefined || written.startsWith('$') ? [] : [path.resolve(dir, written)];
       }),
+      inline,
+      ...(release ? { release } : {}),
     };
   }
   const include = value('directory', 'include');

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { load } from 'js-yaml';
 import type { ManifestProblem } from '../../manifests/types.js';
 import { decodeDataValue } from '../../manifests/pull-secrets.js';
 import { get, getPath, items, str, type YamlNode } from '../../manifests/yaml-tree.js';
@@ -6,6 +7,7 @@ import { locateIn, type GitOpsObject, type GitOpsObjects } from './objects.js';
 import { normalizeRepoUrl, type Repository } from './repository.js';
 import { hasReference } from './substitute.js';
 import type { DefinedVariable, GitOpsPlan, GitOpsUnit, ImageOverrideAt } from './units.js';
+import { emptyInlineValues, plainValues, stringValues } from './values.js';
 
 /**
  * Flux (fluxcd/kustomize-controller, helm-controller). A Kustomization is in this repository when its
@@ -50,6 +52,19 @@ export function planFlux(objects: GitOpsObjects, repository: Repository): GitOps
       const name = str(get(sourceRef, 'name')) ?? '';
       const chartName = str(get(chart, 'chart')) ?? '';
       const chartRef = getPath(object.root, 'spec', 'chartRef');
+      if (kind === 'GitRepository' && !chartRef) {
+        const where = inRepository(
+          objects,
+          repository,
+          kind,
+          name,
+          str(get(sourceRef, 'namespace')) ?? object.namespace,
+        );
+        if (where.inRepository) {
+          plan.units.push(helmReleaseUnit(object, chart!, objects, repository, plan));
+          continue;
+        }
+      }
       const source = chartRef
         ? `${str(get(chartRef, 'kind')) ?? 'a source'} ${str(get(chartRef, 'name')) ?? ''}`
         : kind === 'GitRepository'
@@ -113,6 +128,86 @@ function fluxUnit(
   if (postBuild) unit.substitution = substitution(object, postBuild, objects, plan, unit);
   if (pathNode) unit.anchor = locateIn(object, pathNode);
   return unit;
+}
+
+/**
+ * A HelmRelease whose chart is a path of this repository: its `valuesFiles` (relative to the
+ * repository), then `valuesFrom` ConfigMaps/Secrets in the repository, then `spec.values` (helm-controller's
+ * precedence). A `valuesFrom` source not in the repository is a notice; the chart renders without it.
+ */
+function helmReleaseUnit(
+  object: GitOpsObject,
+  chart: YamlNode,
+  objects: GitOpsObjects,
+  repository: Repository,
+  plan: GitOpsPlan,
+): GitOpsUnit {
+  const spec = get(object.root, 'spec');
+  const chartNode = get(chart, 'chart');
+  const written = str(chartNode) ?? '.';
+  const label = `HelmRelease ${object.namespace ? `${object.namespace}/` : ''}${object.name}`;
+  const inline = emptyInlineValues();
+  const inputs: string[] = [];
+  for (const entry of items(get(spec, 'valuesFrom'))) {
+    const kind = str(get(entry, 'kind'));
+    const name = str(get(entry, 'name'));
+    const key = str(get(entry, 'valuesKey')) ?? 'values.yaml';
+    const found = objects.data.find(
+      (data) =>
+        data.kind === kind &&
+        data.name === name &&
+        (data.namespace ?? 'default') === (object.namespace ?? 'default'),
+    );
+    const node = found && dataEntries(found).find(([entryKey]) => entryKey === key);
+    if (!found || !node || get(entry, 'targetPath')) {
+      if (str(get(entry, 'optional')) === 'true') continue;
+      plan.problems.push({
+        kind: 'gitops-source-not-checked',
+        ...locateIn(object, get(entry, 'name')),
+        message: `${label}: values from ${kind} ${name} (${key}) are not in this repository; the chart was rendered without them.`,
+      });
+      continue;
+    }
+    inputs.push(found.source.absolute);
+    const via = `${found.source.file} ${kind} ${name} ${key}`;
+    if (kind === 'Secret' && get(get(found.root, 'data'), key)) {
+      try {
+        const parsed = load(node[1]);
+        if (typeof parsed === 'object' && parsed !== null) {
+          inline.layers.push(parsed as Record<string, unknown>);
+          inline.sites.push({ value: '', location: locateIn(found, node[2]), via });
+        }
+      } catch {
+        // not YAML: helm-controller fails the same way; render without it
+      }
+    } else inline.layers.push(stringValues(node[2], found.source, via, inline.sites));
+  }
+  const values = get(spec, 'values');
+  if (values?.kind === 'map')
+    inline.layers.push(
+      plainValues(values, object.source, `${object.source.file} spec.values`, inline.sites) as Record<
+        string,
+        unknown
+      >,
+    );
+  const targetNamespace = str(get(spec, 'targetNamespace')) ?? object.namespace;
+  return {
+    label,
+    objectFile: object.source.absolute,
+    anchor: locateIn(object, chartNode),
+    dir: path.resolve(repository.root, written.replace(/^\/+/, '')),
+    layout: {
+      kind: 'helm',
+      valueFiles: items(get(chart, 'valuesFiles')).flatMap((file) => {
+        const value = str(file);
+        return value === undefined ? [] : [path.resolve(repository.root, value.replace(/^\/+/, ''))];
+      }),
+      inline,
+    },
+    images: [],
+    ...(targetNamespace ? { namespace: { value: targetNamespace, force: false } } : {}),
+    inputs,
+  };
 }
 
 /** kustomize `images:` entries (Flux `spec.images`), each anchored on the field that decides the pull. */

@@ -1,4 +1,6 @@
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dump } from 'js-yaml';
 import path from 'node:path';
 import type { RelatedLocation, SourceLocation } from '../../findings.js';
 import { appendManifestSet, emptyManifestSet, extractFromText } from '../../manifests/extract.js';
@@ -14,6 +16,7 @@ import type { SourceFiles } from '../sources.js';
 import { directoryGlob } from './argocd.js';
 import { hasReference, substitute } from './substitute.js';
 import type { GitOpsUnit } from './units.js';
+import { siteFor } from './values.js';
 
 export interface GitOpsRenderContext {
   sources: SourceFiles;
@@ -47,10 +50,8 @@ export async function renderUnit(unit: GitOpsUnit, context: GitOpsRenderContext)
   let files: string[];
   const kustomization = unit.layout.kind === 'helm' ? undefined : await kustomizationIn(unit.dir);
   if (unit.layout.kind === 'helm') {
-    const [chart] = await findCharts([path.join(unit.dir, 'Chart.yaml')], context.sources);
-    files = await listFiles(unit.dir, true);
-    if (chart)
-      ok = await context.helm.render(chart, { files: unit.layout.valueFiles, label: unit.label }, manifests);
+    files = [...(await listFiles(unit.dir, true)), ...unit.layout.valueFiles];
+    ok = await renderChart(unit, unit.layout, context, manifests);
   } else if (kustomization) {
     ({ ok, files } = await renderKustomization(kustomization, context, manifests));
   } else {
@@ -65,6 +66,49 @@ export async function renderUnit(unit: GitOpsUnit, context: GitOpsRenderContext)
   }
   applyNamespace(unit, adjusted, context.defaultNamespace);
   return { ok, manifests: adjusted, files: [...new Set([...files, unit.objectFile, ...unit.inputs])] };
+}
+
+/**
+ * A chart with the object's values files, then its inline values (written to a temporary file each,
+ * in precedence order); an image traced to one of those is moved onto the object's line that sets it.
+ */
+async function renderChart(
+  unit: GitOpsUnit,
+  layout: Extract<GitOpsUnit['layout'], { kind: 'helm' }>,
+  context: GitOpsRenderContext,
+  into: ManifestSet,
+): Promise<boolean> {
+  const [chart] = await findCharts([path.join(unit.dir, 'Chart.yaml')], context.sources);
+  if (!chart) return false;
+  const scratch = await realpath(await mkdtemp(path.join(tmpdir(), 'preflight-gitops-values-')));
+  try {
+    const inline: string[] = [];
+    for (const [index, layer] of layout.inline.layers.entries()) {
+      const file = path.join(scratch, `values-${index}.yaml`);
+      await writeFile(file, dump(layer, { noRefs: true }));
+      inline.push(file);
+    }
+    const set = emptyManifestSet();
+    const ok = await context.helm.render(
+      chart,
+      { files: [...layout.valueFiles, ...inline], label: unit.label },
+      set,
+    );
+    for (const image of set.images) {
+      if (!path.resolve(context.cwd, image.file).startsWith(scratch + path.sep)) continue;
+      const site = siteFor(image.image, layout.inline.sites) ?? layout.inline.sites[0];
+      const location = site?.location ?? unit.anchor;
+      Object.assign(image, at(location));
+      image.rendered = { mapping: 'derived', root: unit.label, via: `set by ${site?.via ?? unit.label}` };
+    }
+    for (const problem of set.problems)
+      if (path.resolve(context.cwd, problem.file).startsWith(scratch + path.sep))
+        Object.assign(problem, at(unit.anchor));
+    appendManifestSet(into, { ...set, suppressions: [] });
+    return ok;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 async function renderKustomization(file: string, context: GitOpsRenderContext, into: ManifestSet) {

@@ -1,6 +1,7 @@
 import type { SourceLocation } from '../../findings.js';
 import type { ManifestProblem } from '../../manifests/types.js';
 import type { ImageOverride } from '../kustomize/image-tag.js';
+import type { InlineValues } from './values.js';
 
 /** An image override an Argo CD or Flux object sets, with the line a person edits to change it. */
 export interface ImageOverrideAt {
@@ -30,8 +31,8 @@ export type Layout =
   | { kind: 'flux' }
   /** Argo CD: the kustomization, else a plain directory (`directory.recurse`, include/exclude globs). */
   | { kind: 'argocd'; recurse: boolean; include?: string; exclude?: string }
-  /** A Helm chart in this repository, with values files (absolute, lowest precedence first). */
-  | { kind: 'helm'; valueFiles: string[] };
+  /** A Helm chart in this repository: values files (absolute, lowest precedence first), then inline values. */
+  | { kind: 'helm'; valueFiles: string[]; inline: InlineValues; release?: string };
 
 /** One in-repository path an Argo CD Application or Flux Kustomization deploys, with what it sets. */
 export interface GitOpsUnit {

@@ -1,4 +1,4 @@
-// §5 Helm: a chart's render-and-map (renderManifests: helm template, the --set-string probe render,
+// §6 Helm: a chart's render-and-map (renderManifests: helm template, the --set-string probe render,
 // tracing every container back to its values line) against a bare `helm template` of the same chart.
 // Offline: the charts' registries are never asked.
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -16,7 +16,7 @@ export interface HelmReport {
   details: Record<string, unknown>;
 }
 
-const SECTION = '5 helm';
+const SECTION = '6 helm';
 const GOAL_RATIO = 1.5;
 const WARM_UP = 2;
 const RUNS = 9;

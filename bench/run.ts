@@ -22,7 +22,7 @@ interface SectionReport {
 
 const RESULTS = fileURLToPath(new URL('../../../bench/results.json', import.meta.url));
 /** BENCH_SECTIONS=1,3 runs only those sections (default: all). */
-const SECTIONS = new Set((process.env['BENCH_SECTIONS'] ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
+const SECTIONS = new Set((process.env['BENCH_SECTIONS'] ?? '1,2,3,4,6').split(',').map((s) => s.trim()));
 
 addGoBinToPath(); // helm, where .ci/run built it
 const started = performance.now();
@@ -74,7 +74,7 @@ async function section(name: string, key: string, run: () => Promise<SectionRepo
 
 async function runSections(): Promise<void> {
   if (SECTIONS.has('3')) await section('3 extraction', 'extraction', () => benchExtraction(workDir));
-  if (SECTIONS.has('5')) await section('5 helm', 'helm', () => benchHelm(workDir));
+  if (SECTIONS.has('6')) await section('6 helm', 'helm', () => benchHelm(workDir));
   if (!['1', '2', '4'].some((s) => SECTIONS.has(s))) return;
   const labStarted = performance.now();
   try {
@@ -102,7 +102,7 @@ try {
   await cleanup();
 }
 
-const order = ['1', '2', '3', '4', '5', 'l'];
+const order = ['1', '2', '3', '4', '5', '6', 'l'];
 rows.sort((a, b) => order.indexOf(a.section[0]!) - order.indexOf(b.section[0]!));
 const durationMs = performance.now() - started;
 console.log(formatTable(rows));

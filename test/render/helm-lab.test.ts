@@ -205,6 +205,32 @@ describe('a bitnami-shaped chart with its common library as an OCI dependency', 
   });
 });
 
+describe('dependencies in requirements.yaml (apiVersion v1)', () => {
+  const legacy = (version: string) => ({
+    'charts/legacy/Chart.yaml': 'apiVersion: v1\nname: legacy\nversion: 1.0.0\n',
+    'charts/legacy/requirements.yaml': `dependencies:\n  - name: common\n    version: ${version}\n    repository: oci://${host}/charts\n`,
+    'charts/legacy/templates/pod.yaml': `apiVersion: v1\nkind: Pod\nmetadata: {name: legacy}\nspec:\n  containers:\n    - name: app\n      image: ${host}/app:1.0.0\n`,
+  });
+  const file = 'charts/legacy/requirements.yaml';
+
+  it('are found there: without helm-dependencies, the finding is on that file', async () => {
+    const { findings, line } = await scanCharts([], {}, legacy('2.x.x'));
+    expect(findings).toEqual([['helm-dependencies-missing', file, await line(file, 'name: common')]]);
+  });
+
+  it('with helm-dependencies, a version that does not exist: helm’s error, naming the chart as written', async () => {
+    const { result, line, helm } = await scanCharts([], { helmDependencies: true }, legacy('9.9.9'));
+    expect(result.findings.map((f) => [f.rule, f.file, f.line])).toEqual([
+      ['helm-render-error', file, await line(file, 'name: common')],
+    ]);
+    const message = result.findings[0]!.message;
+    expect(message).toMatch(/^helm dependency build charts\/legacy fails: /);
+    expect(message).toContain('9.9.9');
+    expect(message).not.toContain(helm.builds[0]!.chartDir);
+    expect(message).not.toContain('imagepull-preflight-chart-');
+  });
+});
+
 describe('a plain chart with a file:// subchart', () => {
   it('an appVersion fallback that does not exist is an error on Chart.yaml’s appVersion line', async () => {
     const { findings, line, helm } = await scanCharts(

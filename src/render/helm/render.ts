@@ -45,6 +45,8 @@ interface Prepared {
   read: (file: string) => Promise<SourceFile | undefined>;
   /** Files a dependency build fetched: no line of theirs is reported. */
   foreign: (source: SourceFile) => boolean;
+  /** The chart's templates and helpers, read once for all its values sets. */
+  templates: ChartTemplates;
 }
 
 /** At most this many values keys are confirmed per render (one extra render confirms them all). */
@@ -99,7 +101,7 @@ export class HelmRenderer {
     }
     // The probe render needs nothing from the plain one: it starts while the plain one runs.
     const plain = this.options.runner.template(request);
-    const templates = new ChartTemplates(prepared.layout.dir, prepared.read);
+    const { templates } = prepared;
     const probes = await this.probes(chart, prepared, set, templates);
     const [result, probed] = await Promise.all([
       plain,
@@ -192,7 +194,7 @@ export class HelmRenderer {
     const copied = layout.dir !== chart.dir;
     const read = (file: string) => this.sources.get(layout.userFile(file) ?? file);
     const foreign = (source: SourceFile) => copied && isInside(layout.dir, source.absolute);
-    return { layout, dependencies, read, foreign };
+    return { layout, dependencies, read, foreign, templates: new ChartTemplates(layout.dir, read) };
   }
 
   /**

@@ -38,6 +38,7 @@ export function templatePattern(written: string): RegExp {
 /** Reads a chart's templates and named templates (`define`), once per chart. */
 export class ChartTemplates {
   private helpers?: Promise<Map<string, string>>;
+  private refs?: Promise<Array<{ file: string; refs: string[][] }>>;
 
   constructor(
     private readonly chartDir: string,
@@ -87,7 +88,12 @@ export class ChartTemplates {
    * The `.Values` paths every templated `image:` line of the chart (and its subcharts) reads, with the
    * template it is in: known before rendering, so the probe render can run alongside the plain one.
    */
-  async imageRefs(): Promise<Array<{ file: string; refs: string[][] }>> {
+  imageRefs(): Promise<Array<{ file: string; refs: string[][] }>> {
+    this.refs ??= this.findImageRefs();
+    return this.refs;
+  }
+
+  private async findImageRefs(): Promise<Array<{ file: string; refs: string[][] }>> {
     const found: Array<{ file: string; refs: string[][] }> = [];
     let files = 0;
     for await (const match of glob('**/templates/**/*.{yaml,yml}', { cwd: this.chartDir })) {

@@ -318,6 +318,44 @@ describe('the action on a pull request', () => {
   });
 });
 
+describe('the repository config file', () => {
+  it('is read from the config input; an input GitHub fills with its default does not override it', async () => {
+    const dir = path.join(workspace, 'ci');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'preflight.yaml'), 'failOn: never\noffline: true\nscan: all\n');
+    try {
+      // GitHub passes action.yml's defaults for inputs the workflow leaves out.
+      const run = await runAction({ config: 'ci/preflight.yaml', 'fail-on': 'error', offline: 'false' });
+      expect(run.outputs.result).toBe('pass');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('Settings from ci/preflight.yaml');
+      // offline: every image unchecked (scan: all takes in untouched.yaml too).
+      const statuses = (JSON.parse(run.report) as { images: Array<{ status: string }> }).images.map(
+        (image) => image.status,
+      );
+      expect(statuses.length).toBeGreaterThan(2);
+      expect(new Set(statuses)).toEqual(new Set(['unchecked']));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops the step on a mistake in it, naming file:line:column', async () => {
+    const dir = path.join(workspace, 'ci');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'preflight.yaml'), 'offline: true\nfail-on: never\n');
+    try {
+      const run = await runAction({ config: 'ci/preflight.yaml' });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain(
+        '::error::ci/preflight.yaml:2:1: unknown key "fail-on"; did you mean "failOn"?',
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('check-run batching', () => {
   it('sends 120 annotations as 50 + 50 + 20', async () => {
     const dir = path.join(workspace, 'many');

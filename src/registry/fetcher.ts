@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { validateDigest } from '../reference/digest.js';
 import type { PingResult } from './authorizer.js';
 import { manifestErrorOutcome, networkOutcome, rateLimitOf } from './errors.js';
 import {
@@ -105,6 +106,9 @@ export class ManifestFetcher {
     auth: Authorization,
     digest: string,
   ): Promise<ChildManifestStatus> {
+    // The digest comes from the registry's own index: never let it shape the URL path.
+    const invalid = validateDigest(digest);
+    if (invalid) return { unknown: `the index lists a digest containerd refuses (${invalid})` };
     const headers: Record<string, string> = { accept: MANIFEST_ACCEPT };
     if (auth.header) headers.authorization = auth.header;
     const url = `${auth.ping.origin}/v2/${probe.repository}/manifests/${digest}`;

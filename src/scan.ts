@@ -78,6 +78,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     defaultNamespace: options.defaultNamespace,
     settings: { ...DEFAULT_RENDER_SETTINGS, ...options.render, timeoutMs: deadline.renderTimeoutMs },
     deadline: deadline.renderBy,
+    ...(options.imagePaths ? { imagePaths: options.imagePaths } : {}),
     ...(options.changedFiles ? { changedFiles: options.changedFiles } : {}),
   });
   const everything = await readManifests(

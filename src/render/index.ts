@@ -24,6 +24,7 @@ import {
 import { KustomizeRenderer, rootLabel } from './kustomize/render.js';
 import { addProblem } from './remap.js';
 import { isInside, planGitOps, renderGitOps } from './gitops/index.js';
+import type { ImagePathSpec } from '../manifests/custom-resources.js';
 import { SourceFiles } from './sources.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
 
@@ -74,6 +75,8 @@ export interface RenderOptions {
   settings: RenderSettings;
   /** The render stage's share of max-duration (epoch ms): no render starts after it. */
   deadline?: number;
+  /** Configuration-file `imagePaths`: rendered custom resources are read with them too. */
+  imagePaths?: readonly ImagePathSpec[];
 }
 
 export interface RenderOutcome {
@@ -94,7 +97,7 @@ type Unit =
  */
 export async function renderManifests(options: RenderOptions): Promise<RenderOutcome> {
   const { cwd, settings } = options;
-  const sources = new SourceFiles(cwd, options.defaultNamespace);
+  const sources = new SourceFiles(cwd, options.defaultNamespace, options.imagePaths);
   const kustomizations = [
     ...options.files.filter(isKustomizationFile),
     ...(await extensionless(options.paths, cwd)),
@@ -137,6 +140,7 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
     runner: settings.kustomizeRunner ?? DEFAULT_KUSTOMIZE_RUNNER,
     network: settings.kustomizeRemote,
     timeoutMs: settings.timeoutMs,
+    ...(options.imagePaths ? { imagePaths: options.imagePaths } : {}),
   };
   const kustomize = new KustomizeRenderer(graph, sources, kustomizeOptions);
   const helm = new HelmRenderer(sources, {
@@ -145,6 +149,7 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
     runner: settings.helmRunner ?? DEFAULT_HELM_RUNNER,
     timeoutMs: settings.timeoutMs,
     dependencies: settings.helmDependencies,
+    ...(options.imagePaths ? { imagePaths: options.imagePaths } : {}),
   });
   // A chart helm cannot render (helm missing, dependencies not vendored) is a finding, not a render.
   const selected: Unit[] = [];

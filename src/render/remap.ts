@@ -1,4 +1,5 @@
 import type { SourceLocation } from '../findings.js';
+import type { ImagePathSpec } from '../manifests/custom-resources.js';
 import { emptyManifestSet, extractFromDocuments } from '../manifests/extract.js';
 import type {
   ContainerImage,
@@ -44,9 +45,10 @@ export async function extractRendered(
   mapper: DocumentMapper,
   defaultNamespace: string,
   into: ManifestSet,
+  imagePaths: readonly ImagePathSpec[] = [],
 ): Promise<void> {
   const set = emptyManifestSet();
-  extractFromDocuments(RENDERED, text, [{ root: object }], { defaultNamespace }, set);
+  extractFromDocuments(RENDERED, text, [{ root: object }], { defaultNamespace, imagePaths }, set);
   const strings = async (list: LocatedString[]) =>
     Promise.all(list.map(async (item) => ({ value: item.value, ...at(await mapper.value(item.value)) })));
   const pods = new Map<PodContext, PodContext>();

@@ -1,6 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceLocation } from '../findings.js';
+import type { ImagePathSpec } from '../manifests/custom-resources.js';
 import { emptyManifestSet, extractFromText, suppressionComments } from '../manifests/extract.js';
 import { readRegularFile, reportPath } from '../manifests/files.js';
 import { LineIndex } from '../manifests/positions.js';
@@ -34,6 +35,8 @@ export class SourceFiles {
   constructor(
     private readonly cwd: string,
     private readonly defaultNamespace: string,
+    /** Configuration-file `imagePaths`, so traced sources read custom resources as the scan does. */
+    private readonly imagePaths: readonly ImagePathSpec[] = [],
   ) {
     this.root = realpath(cwd).catch(() => path.resolve(cwd));
   }
@@ -52,7 +55,12 @@ export class SourceFiles {
     let found = this.images.get(source);
     if (!found) {
       const set = emptyManifestSet();
-      extractFromText(source.file, source.text, { defaultNamespace: this.defaultNamespace }, set);
+      extractFromText(
+        source.file,
+        source.text,
+        { defaultNamespace: this.defaultNamespace, imagePaths: this.imagePaths },
+        set,
+      );
       found = set.images;
       this.images.set(source, found);
     }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_REGISTRY_SETTINGS, scan } from '../../src/scan.js';
-import { copyFixture, lineOf, removeDir, scratchDir } from '../render/support.js';
+import { cliJson, copyFixture, lineOf, removeDir, scratchDir, writeTree } from '../render/support.js';
 
 /** Custom resources' images checked against the lab registry, each finding on the image's line. */
 
@@ -55,5 +55,32 @@ describe('custom resources against the lab registry', () => {
     expect(runner.map((f) => [f.rule, f.line, f.image])).toEqual([
       ['tag-not-found', await lineOf(dir, 'runner.yaml', 'image:'), `${host}/app:2.0.0-missing`],
     ]);
+  });
+
+  it('a config-file imagePaths entry makes the image checked, raw and in a kustomize build', async () => {
+    await writeTree(dir, {
+      '.imagepull-preflight.yaml':
+        'imagePaths:\n  - group: ci.example.com\n    kind: Runner\n    path: spec/template/image\n',
+      'overlay/kustomization.yaml': 'resources: [runner.yaml]\nnamePrefix: prod-\n',
+      'overlay/runner.yaml': `apiVersion: ci.example.com/v1\nkind: Runner\nmetadata: {name: built}\nspec:\n  template:\n    image: ${host}/app:3.0.0-missing\n`,
+    });
+    try {
+      const { stderr, report } = await cliJson(dir, '.');
+      expect(stderr).toBe('');
+      const found = report!.findings.filter((f) => f.file === 'runner.yaml' || f.file.startsWith('overlay/'));
+      expect(found.map((f) => [f.rule, f.file, f.line, f.image, f.resource?.name])).toEqual([
+        ['tag-not-found', 'overlay/runner.yaml', 6, `${host}/app:3.0.0-missing`, 'prod-built'],
+        [
+          'tag-not-found',
+          'runner.yaml',
+          await lineOf(dir, 'runner.yaml', 'image:'),
+          `${host}/app:2.0.0-missing`,
+          'runner',
+        ],
+      ]);
+    } finally {
+      await removeDir(`${dir}/overlay`);
+      await removeDir(`${dir}/.imagepull-preflight.yaml`);
+    }
   });
 });

@@ -163,7 +163,12 @@ async function plainFiles(
       if (!source) continue;
       read.push(absolute);
       const set = emptyManifestSet();
-      extractFromText(source.file, source.text, { defaultNamespace: context.defaultNamespace }, set);
+      extractFromText(
+        source.file,
+        source.text,
+        { defaultNamespace: context.defaultNamespace, imagePaths: context.kustomize.imagePaths ?? [] },
+        set,
+      );
       for (const image of set.images)
         image.rendered = { mapping: 'exact', root: unit.label, via: `as written in ${source.file}` };
       appendManifestSet(into, { ...set, suppressions: [] });

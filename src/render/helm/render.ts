@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { SourceLocation } from '../../findings.js';
 import { emptyManifestSet, extractFromDocuments } from '../../manifests/extract.js';
+import type { ImagePathSpec } from '../../manifests/custom-resources.js';
 import type { ContainerImage, ManifestSet } from '../../manifests/types.js';
 import { str } from '../../manifests/yaml-tree.js';
 import { splitImage } from '../kustomize/image-tag.js';
@@ -23,6 +24,8 @@ import { probeablePaths, templateContext, valuesKeys, type ValuesKey, type Value
 export interface HelmRenderOptions {
   cwd: string;
   defaultNamespace: string;
+  /** Configuration-file `imagePaths`. */
+  imagePaths?: readonly ImagePathSpec[];
   runner: HelmRunner;
   timeoutMs: number;
   /** helm-dependencies: build dependencies that are not vendored, fetching them over the network. */
@@ -122,7 +125,7 @@ export class HelmRenderer {
     const documents = splitHelmOutput(result.stdout);
     const plans = new Map<string, Plan>();
     for (const document of documents) {
-      for (const image of plainImages(document, this.options.defaultNamespace)) {
+      for (const image of plainImages(document, this.options.defaultNamespace, this.options.imagePaths)) {
         plans.set(keyOf(image), await this.plan(prepared, set, templates, document, image));
       }
     }
@@ -143,6 +146,7 @@ export class HelmRenderer {
         },
         this.options.defaultNamespace,
         into,
+        this.options.imagePaths,
       );
     }
     return true;
@@ -268,7 +272,7 @@ export class HelmRenderer {
     if (!probed?.ok) return undefined;
     const images = new Map<string, string>();
     for (const document of splitHelmOutput(probed.stdout)) {
-      for (const image of plainImages(document, this.options.defaultNamespace))
+      for (const image of plainImages(document, this.options.defaultNamespace, this.options.imagePaths))
         images.set(keyOf(image), image.image);
     }
     return (container: string, key: ValuesKey) =>
@@ -391,9 +395,19 @@ function rankByLayer(keys: ValuesKey[], layers: ValuesLayer[]): ValuesKey[] {
   return [...keys].sort((a, b) => rank(b) - rank(a));
 }
 
-function plainImages(document: HelmDocument, defaultNamespace: string): ContainerImage[] {
+function plainImages(
+  document: HelmDocument,
+  defaultNamespace: string,
+  imagePaths: readonly ImagePathSpec[] = [],
+): ContainerImage[] {
   const set = emptyManifestSet();
-  extractFromDocuments('<rendered>', document.text, [{ root: document.root }], { defaultNamespace }, set);
+  extractFromDocuments(
+    '<rendered>',
+    document.text,
+    [{ root: document.root }],
+    { defaultNamespace, imagePaths },
+    set,
+  );
   return set.images;
 }
 

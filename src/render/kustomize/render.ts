@@ -1,3 +1,4 @@
+import type { ImagePathSpec } from '../../manifests/custom-resources.js';
 import type { ManifestSet } from '../../manifests/types.js';
 import { reportPath } from '../../manifests/files.js';
 import { addProblem, extractRendered, type DocumentMapper } from '../remap.js';
@@ -9,6 +10,8 @@ import { entryKey, KustomizeTracer } from './trace.js';
 export interface KustomizeRenderOptions {
   cwd: string;
   defaultNamespace: string;
+  /** Configuration-file `imagePaths`. */
+  imagePaths?: readonly ImagePathSpec[];
   runner: KustomizeRunner;
   /** Let kustomize fetch remote bases. */
   network: boolean;
@@ -78,7 +81,15 @@ export class KustomizeRenderer {
         value: async (value) =>
           value === '' ? root.anchor : this.tracer.locateValue(root, document.origin, value),
       };
-      await extractRendered(document.root, built.text, label, mapper, this.options.defaultNamespace, into);
+      await extractRendered(
+        document.root,
+        built.text,
+        label,
+        mapper,
+        this.options.defaultNamespace,
+        into,
+        this.options.imagePaths,
+      );
     }
     return true;
   }

@@ -154,14 +154,15 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
   // A chart helm cannot render (helm missing, dependencies not vendored) is a finding, not a render.
   const selected: Unit[] = [];
   for (const unit of touched)
-    if (unit.kind === 'kustomize' || (await helm.renderable(unit.chart, manifests))) selected.push(unit);
+    if (unit.kind === 'kustomize' || pastDeadline(options) || (await helm.renderable(unit.chart, manifests)))
+      selected.push(unit);
   selected.sort((a, b) => a.label.localeCompare(b.label));
   const chosen = selected.slice(0, settings.maxRoots);
   const rendered: string[] = [];
   const late: string[] = [];
   try {
     for (const unit of chosen) {
-      if (options.deadline !== undefined && Date.now() >= options.deadline) {
+      if (pastDeadline(options)) {
         late.push(unit.label);
         addProblem(manifests, {
           kind: 'max-duration',
@@ -212,6 +213,11 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
     summary: { roots: rendered, capped: selected.length > chosen.length },
     warnings,
   };
+}
+
+/** Past the render stage's share of max-duration: nothing more starts (a dependency build neither). */
+function pastDeadline(options: RenderOptions): boolean {
+  return options.deadline !== undefined && Date.now() >= options.deadline;
 }
 
 function touches(unit: Unit, changed: Set<string>, cwd: string, graph: KustomizeGraph): boolean {

@@ -2,7 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KustomizeRunner } from '../../src/render/index.js';
+import type { HelmRunner, KustomizeRunner } from '../../src/render/index.js';
 import { removeDir, scratchDir, writeTree } from '../render/support.js';
 import { runCliIn, scanOffline } from '../support/run.js';
 
@@ -180,6 +180,46 @@ describe('max-duration', () => {
       expect(result.warnings.join('\n')).toMatch(
         /rendering reached its share of max-duration; not rendered or checked: .*d/,
       );
+    } finally {
+      await removeDir(renderDir);
+    }
+  }, 30_000);
+
+  it('starts no Helm dependency build after the render share either', async () => {
+    const renderDir = await scratchDir('deadline-helm');
+    try {
+      const charts = ['a', 'b', 'c', 'd'];
+      const files: Record<string, string> = {
+        'lib/Chart.yaml': 'apiVersion: v2\nname: lib\nversion: 0.1.0\n',
+      };
+      for (const chart of charts) {
+        files[`${chart}/Chart.yaml`] =
+          `apiVersion: v2\nname: ${chart}\nversion: 0.1.0\ndependencies:\n  - name: lib\n    version: 0.1.0\n    repository: file://../lib\n`;
+        files[`${chart}/templates/pod.yaml`] = pod(chart, 'registry.example.com/app:1');
+      }
+      await writeTree(renderDir, files);
+      const builds: number[] = [];
+      // A dependency build that always takes its whole timeout, as an unreachable chart repository would.
+      const helmRunner: HelmRunner = {
+        installed: async () => true,
+        template: async () => ({ ok: false, missing: false, message: 'not expected' }),
+        async dependencyBuild(request) {
+          builds.push(request.timeoutMs);
+          await sleep(request.timeoutMs);
+          return { ok: false, missing: false, message: `timed out after ${request.timeoutMs} ms` };
+        },
+      };
+      const result = await scanOffline(renderDir, { maxDurationMs: 2_000, render: { helmRunner } });
+      expect(builds.length).toBeGreaterThanOrEqual(2);
+      expect(builds.length).toBeLessThan(charts.length + 1);
+      expect(new Set(builds)).toEqual(new Set([500]));
+      const late = result.findings
+        .filter((f) => f.rule === 'max-duration-exceeded')
+        .map((f) => f.file.split('/')[0]!)
+        .filter((chart) => charts.includes(chart));
+      // Every chart is accounted for: its build was tried, or it was left out for lack of time.
+      expect(late).toContain('d');
+      expect(builds.length + late.length).toBe(charts.length);
     } finally {
       await removeDir(renderDir);
     }

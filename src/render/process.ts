@@ -28,11 +28,13 @@ export interface RunOptions {
   timeoutMs: number;
   network: boolean;
   cwd?: string;
+  /** Variables for this tool only (tuning, never settings). */
+  env?: Record<string, string>;
 }
 
 /** Runs a tool to completion with a timeout; never throws. */
 export function runTool(command: string, args: string[], options: RunOptions): Promise<ToolResult> {
-  const env = options.network ? process.env : { ...process.env, ...OFFLINE_ENV };
+  const env = { ...process.env, ...(options.network ? {} : OFFLINE_ENV), ...options.env };
   return new Promise((resolve) => {
     execFile(
       command,

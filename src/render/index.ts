@@ -160,6 +160,7 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
   const chosen = selected.slice(0, settings.maxRoots);
   const rendered: string[] = [];
   const late: string[] = [];
+  const gitopsCapped: string[] = [];
   try {
     for (const unit of chosen) {
       if (pastDeadline(options)) {
@@ -177,13 +178,18 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
           : await helm.render(unit.chart, unit.set, manifests);
       if (ok) rendered.push(unit.label);
     }
-    rendered.push(
-      ...(await renderGitOps(
-        gitops,
-        { sources, cwd, defaultNamespace: options.defaultNamespace, kustomize: kustomizeOptions, helm },
-        { manifests, owned, ...(options.changedFiles ? { changedFiles: options.changedFiles } : {}) },
-      )),
+    const deployedBy = await renderGitOps(
+      gitops,
+      { sources, cwd, defaultNamespace: options.defaultNamespace, kustomize: kustomizeOptions, helm },
+      { manifests, owned, ...(options.changedFiles ? { changedFiles: options.changedFiles } : {}) },
+      {
+        budget: settings.maxRoots - chosen.length,
+        ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+      },
     );
+    rendered.push(...deployedBy.rendered);
+    late.push(...deployedBy.late);
+    gitopsCapped.push(...deployedBy.capped);
   } finally {
     await helm.close();
   }
@@ -203,6 +209,11 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
       `rendered ${chosen.length} of ${selected.length} kustomize roots and Helm charts (max-render-roots ${settings.maxRoots}); not rendered or checked: ${left.join(', ')}`,
     );
   }
+  if (gitopsCapped.length) {
+    warnings.push(
+      `max-render-roots ${settings.maxRoots} reached; Argo CD and Flux objects not rendered or checked: ${gitopsCapped.join(', ')}`,
+    );
+  }
   if (late.length) {
     warnings.push(`rendering reached its share of max-duration; not rendered or checked: ${late.join(', ')}`);
   }
@@ -210,7 +221,7 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
   return {
     owned,
     manifests,
-    summary: { roots: rendered, capped: selected.length > chosen.length },
+    summary: { roots: rendered, capped: selected.length > chosen.length || gitopsCapped.length > 0 },
     warnings,
   };
 }

@@ -224,4 +224,84 @@ spec:
       ],
     ]);
   });
+
+  it('an ApplicationSet with literal values, multi-source apps and both override files render as Argo CD would', async () => {
+    const root = await repository({
+      'appset.yaml': `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: set}
+spec:
+  generators:
+    - list: {elements: [{cluster: a}]}
+  template:
+    metadata: {name: literal}
+    spec:
+      sources:
+        - repoURL: https://github.com/acme/deploy.git
+          path: one
+          kustomize:
+            images: [ghcr.io/acme/one=ghcr.io/acme/renamed:2]
+        - repoURL: https://github.com/acme/deploy.git
+          path: two
+      destination: {namespace: team}
+`,
+      'one/kustomization.yaml': 'resources: [deployment.yaml]\n',
+      'one/deployment.yaml': deployment('ghcr.io/acme/one:1'),
+      'two/deployment.yaml': deployment('ghcr.io/acme/two:1'),
+      'two/kustomization.yaml': 'resources: [deployment.yaml]\n',
+      'two/.argocd-source.yaml': 'kustomize:\n  images: [ghcr.io/acme/two:3]\n',
+      'two/.argocd-source-literal.yaml': 'kustomize:\n  images: [ghcr.io/acme/two:4]\n',
+    });
+    const result = await scanOffline(root);
+    expect(result.findings).toEqual([]);
+    const located = result.images.map((image) => [
+      image.reference,
+      image.locations[0]!.file,
+      image.locations[0]!.line,
+      image.locations[0]!.mapping,
+      image.locations[0]!.resource.namespace,
+      image.locations[0]!.renderedBy,
+    ]);
+    expect(located).toEqual([
+      ['ghcr.io/acme/renamed:2', 'appset.yaml', 14, 'derived', 'team', ['ApplicationSet literal']],
+      [
+        'ghcr.io/acme/two:4',
+        'two/.argocd-source-literal.yaml',
+        2,
+        'derived',
+        'team',
+        ['ApplicationSet literal'],
+      ],
+    ]);
+  });
+
+  it('Flux spec.images set the tag on the images entry; max-render-roots caps the units with a warning', async () => {
+    const kustomization = (name: string, path: string) => `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: ${name}, namespace: flux-system}
+spec:
+  sourceRef: {kind: GitRepository, name: flux-system}
+  path: ${path}
+  images:
+    - name: ghcr.io/acme/web
+      newTag: "9.1"
+`;
+    const root = await repository({
+      'clusters/a.yaml': kustomization('a', './a'),
+      'clusters/b.yaml': kustomization('b', './b'),
+      'a/deployment.yaml': deployment('ghcr.io/acme/web:1.0'),
+      'b/deployment.yaml': deployment('ghcr.io/acme/web:0.1'),
+    });
+    const all = await scanOffline(root);
+    expect(
+      all.images.map((image) => [image.reference, image.locations.map((l) => `${l.file}:${l.line}`)]),
+    ).toEqual([['ghcr.io/acme/web:9.1', ['clusters/a.yaml:9', 'clusters/b.yaml:9']]]);
+    const capped = await scanOffline(root, { render: { maxRoots: 1 } });
+    expect(capped.rendered).toEqual({ roots: ['Kustomization flux-system/a'], capped: true });
+    expect(capped.warnings).toEqual([
+      'max-render-roots 1 reached; Argo CD and Flux objects not rendered or checked: Kustomization flux-system/b',
+    ]);
+    // b's files are still not checked raw.
+    expect(capped.images.map((image) => image.reference)).toEqual(['ghcr.io/acme/web:9.1']);
+  });
 });

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { appendManifestSet } from '../../manifests/extract.js';
 import type { ManifestSet } from '../../manifests/types.js';
@@ -59,24 +59,61 @@ export function isInside(dir: string, file: string): boolean {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
-/** Renders every unit into `into.manifests`, marking the files each read as owned; the labels rendered. */
+export interface GitOpsRenderLimits {
+  /** Renders left of max-render-roots. */
+  budget: number;
+  /** No render starts after this (epoch ms): max-duration. */
+  deadline?: number;
+}
+
+/** What rendering the units came to: labels rendered, and those max-render-roots or max-duration left out. */
+export interface GitOpsRenderOutcome {
+  rendered: string[];
+  capped: string[];
+  late: string[];
+}
+
+/**
+ * Renders the units into `into.manifests` within the limits, marking the files each read as owned.
+ * A unit left out still owns every file under its path: those are never checked raw.
+ */
 export async function renderGitOps(
   plan: GitOpsPlan,
   context: GitOpsRenderContext,
   into: { manifests: ManifestSet; owned: Set<string>; changedFiles?: string[] },
-): Promise<string[]> {
+  limits: GitOpsRenderLimits,
+): Promise<GitOpsRenderOutcome> {
   for (const problem of plan.problems) addProblem(into.manifests, problem);
   const changed =
     into.changedFiles && new Set(into.changedFiles.map((file) => path.resolve(context.cwd, file)));
-  const rendered: string[] = [];
+  const result: GitOpsRenderOutcome = { rendered: [], capped: [], late: [] };
+  let used = 0;
   for (const unit of plan.units) {
+    const late = limits.deadline !== undefined && Date.now() >= limits.deadline;
+    if (late || used >= limits.budget) {
+      (late ? result.late : result.capped).push(unit.label);
+      if (late)
+        addProblem(into.manifests, {
+          kind: 'max-duration',
+          ...unit.anchor,
+          message: `${unit.label} was not rendered and its images were not checked: rendering reached its share of max-duration.`,
+        });
+      for (const file of await filesUnder(unit.dir)) into.owned.add(file);
+      continue;
+    }
     const outcome = await renderUnit(unit, context);
     for (const file of outcome.files) into.owned.add(file);
     // scan: changed — a unit counts when the object, an input or any file it read changed.
     if (changed && !outcome.files.some((file) => changed.has(file))) continue;
+    used++;
     for (const problem of outcome.manifests.problems) addProblem(into.manifests, problem);
     appendManifestSet(into.manifests, { ...outcome.manifests, problems: [] });
-    if (outcome.ok) rendered.push(unit.label);
+    if (outcome.ok) result.rendered.push(unit.label);
   }
-  return rendered;
+  return result;
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
 }

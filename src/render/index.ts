@@ -23,7 +23,7 @@ import {
 } from './kustomize/graph.js';
 import { KustomizeRenderer, rootLabel } from './kustomize/render.js';
 import { addProblem } from './remap.js';
-import { isInside, planGitOps, renderGitOps } from './gitops/index.js';
+import { deploysDir, planGitOps, renderGitOps } from './gitops/index.js';
 import type { ImagePathSpec } from '../manifests/custom-resources.js';
 import { SourceFiles } from './sources.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
@@ -117,7 +117,7 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
     sources,
     repositoryUrls: settings.repositoryUrls ?? [],
   });
-  const deployed = (dir: string) => gitops.units.some((unit) => isInside(unit.dir, dir));
+  const deployed = (dir: string) => gitops.units.some((unit) => deploysDir(unit, dir));
   const units: Unit[] = [];
   for (const file of graph.roots) {
     const root = graph.nodes.get(file)!;

@@ -304,4 +304,18 @@ spec:
     // b's files are still not checked raw.
     expect(capped.images.map((image) => image.reference)).toEqual(['ghcr.io/acme/web:9.1']);
   });
+
+  it('an app of apps at the top (a plain, non-recursive directory) leaves the overlays below it to the scan', async () => {
+    const root = await repository({
+      'root-app.yaml': application('.'),
+      'overlays/prod/kustomization.yaml':
+        'resources: [deployment.yaml]\nimages: [{name: ghcr.io/acme/web, newTag: "2.0"}]\n',
+      'overlays/prod/deployment.yaml': deployment('ghcr.io/acme/web:1.0'),
+    });
+    const result = await scanOffline(root);
+    expect(result.images.map((image) => [image.reference, image.locations[0]!.renderedBy])).toEqual([
+      ['ghcr.io/acme/web:2.0', ['overlays/prod']],
+    ]);
+    expect(result.rendered.roots).toEqual(['overlays/prod', 'Application web']);
+  });
 });

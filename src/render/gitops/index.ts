@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { appendManifestSet } from '../../manifests/extract.js';
 import type { ManifestSet } from '../../manifests/types.js';
+import { kustomizationIn } from '../kustomize/graph.js';
 import { addProblem } from '../remap.js';
 import type { SourceFiles } from '../sources.js';
 import { planArgoCd } from './argocd.js';
@@ -14,6 +15,7 @@ import { renderUnit, type GitOpsRenderContext } from './render.js';
 
 export type { GitOpsRenderContext } from './render.js';
 export type { GitOpsUnit } from './units.js';
+import type { GitOpsUnit } from './units.js';
 
 export interface GitOpsPlanOptions {
   cwd: string;
@@ -49,9 +51,22 @@ export async function planGitOps(options: GitOpsPlanOptions): Promise<GitOpsPlan
       });
       continue;
     }
-    units.push(unit);
+    const kustomization = unit.layout.kind === 'helm' ? undefined : await kustomizationIn(unit.dir);
+    units.push(kustomization ? { ...unit, kustomization } : unit);
   }
   return { units, problems };
+}
+
+/**
+ * Whether the unit renders the kustomize root or chart in `dir` itself, so it is not rendered on its
+ * own: its own root or chart; any kustomization below a Flux path (kustomize-controller takes them as
+ * they are); anything below an Argo CD directory read recursively. A non-recursive Argo CD directory
+ * (an app of apps pointing at the repository's top, say) leaves the roots below it to the scan.
+ */
+export function deploysDir(unit: GitOpsUnit, dir: string): boolean {
+  if (unit.layout.kind === 'helm' || unit.kustomization) return path.resolve(dir) === path.resolve(unit.dir);
+  if (unit.layout.kind === 'flux' || unit.layout.recurse) return isInside(unit.dir, dir);
+  return path.resolve(dir) === path.resolve(unit.dir);
 }
 
 export function isInside(dir: string, file: string): boolean {
@@ -98,7 +113,8 @@ export async function renderGitOps(
           ...unit.anchor,
           message: `${unit.label} was not rendered and its images were not checked: rendering reached its share of max-duration.`,
         });
-      for (const file of await filesUnder(unit.dir)) into.owned.add(file);
+      const recursive = unit.layout.kind === 'flux' || (unit.layout.kind === 'argocd' && unit.layout.recurse);
+      for (const file of await filesUnder(unit.dir, recursive)) into.owned.add(file);
       continue;
     }
     const outcome = await renderUnit(unit, context);
@@ -113,7 +129,7 @@ export async function renderGitOps(
   return result;
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+async function filesUnder(dir: string, recursive: boolean): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive }).catch(() => []);
   return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
 }

@@ -57,7 +57,7 @@ export async function renderUnit(unit: GitOpsUnit, context: GitOpsRenderContext)
   } else {
     files = await plainFiles(unit, context, manifests);
     // Files the Application leaves out (exclude, no recurse) are not deployed by it: never checked raw.
-    files.push(...(await listFiles(unit.dir, true)));
+    files.push(...(await listFiles(unit.dir, unit.layout.kind === 'flux' || unit.layout.recurse)));
   }
   const adjusted: ManifestSet = { ...manifests, images: [] };
   for (const image of manifests.images) {

@@ -44,6 +44,8 @@ export interface GitOpsUnit {
   /** The directory rendered (absolute). */
   dir: string;
   layout: Layout;
+  /** The path's kustomization file (absolute), when it has one. */
+  kustomization?: string;
   images: ImageOverrideAt[];
   namePrefix?: string;
   nameSuffix?: string;

@@ -84,6 +84,25 @@ export function planReferences(size = LAB_SIZE): LabRef[] {
   return shuffle(seeded(SEED), refs);
 }
 
+/**
+ * `size` references in one namespace of one registry, in the lab's mix (60% existing, 15% missing
+ * tags, 10% missing repositories, 15% indexes), in a seeded order: the one-registry and fault runs.
+ */
+export function planOneRegistry(
+  registry: LabRegistryName,
+  prefix: string,
+  size: number,
+  withSecret = false,
+): LabRef[] {
+  const seen = new Map<RefKind, number>();
+  const refs = kindsFor(size).map((kind): LabRef => {
+    const n = seen.get(kind) ?? 0;
+    seen.set(kind, n + 1);
+    return { registry, withSecret, ...shape(kind, prefix, n) };
+  });
+  return shuffle(seeded(SEED ^ size), refs);
+}
+
 function shape(kind: RefKind, prefix: string, n: number): Omit<LabRef, keyof Pool> {
   switch (kind) {
     case 'existing':
@@ -146,7 +165,7 @@ export async function startLab(workDir: string): Promise<Lab> {
           ? registries.token.users.alice
           : undefined;
     const refs = planReferences();
-    await seed(registries, refs, credentials);
+    await seedRefs(registries, refs, credentials);
     const lab: Lab = {
       registries,
       proxies: all,
@@ -157,7 +176,7 @@ export async function startLab(workDir: string): Promise<Lab> {
       credentials,
       stop,
     };
-    await writeManifests(lab);
+    await writeManifests(lab.manifestsDir, refs, lab.image, secretYaml(lab));
     return lab;
   } catch (error) {
     await stop();
@@ -173,7 +192,7 @@ interface SeedJob {
 }
 
 /** One push per repository, then every other tag as a re-tag of the same manifest. */
-async function seed(
+export async function seedRefs(
   registries: RegistryLab,
   refs: readonly LabRef[],
   credentials: (registry: LabRegistryName) => Credentials | undefined,
@@ -211,19 +230,24 @@ async function seedRepo(
 }
 
 /** The pull secret (alice on the Basic and token proxies) and Deployments of five containers each. */
-async function writeManifests(lab: Lab): Promise<void> {
-  await mkdir(lab.manifestsDir, { recursive: true });
-  await writeFile(path.join(lab.manifestsDir, 'secret.yaml'), secretYaml(lab));
+export async function writeManifests(
+  dir: string,
+  refs: readonly LabRef[],
+  image: (ref: LabRef) => string,
+  secret?: string,
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  if (secret) await writeFile(path.join(dir, 'secret.yaml'), secret);
   const deployments = [false, true].flatMap((withSecret) =>
     chunk(
-      lab.refs.filter((ref) => ref.withSecret === withSecret),
+      refs.filter((ref) => ref.withSecret === withSecret),
       CONTAINERS_PER_POD,
-    ).map((refs, i) => deploymentYaml(lab, refs, `${withSecret ? 'private' : 'public'}-${i}`, withSecret)),
+    ).map((some, i) => deploymentYaml(image, some, `${withSecret ? 'private' : 'public'}-${i}`, withSecret)),
   );
   const files = chunk(deployments, DEPLOYMENTS_PER_FILE);
   await Promise.all(
     files.map((docs, i) =>
-      writeFile(path.join(lab.manifestsDir, `deploy-${String(i).padStart(3, '0')}.yaml`), docs.join('---\n')),
+      writeFile(path.join(dir, `deploy-${String(i).padStart(3, '0')}.yaml`), docs.join('---\n')),
     ),
   );
 }
@@ -246,10 +270,15 @@ function secretYaml(lab: Lab): string {
   ].join('\n');
 }
 
-function deploymentYaml(lab: Lab, refs: readonly LabRef[], name: string, withSecret: boolean): string {
+function deploymentYaml(
+  image: (ref: LabRef) => string,
+  refs: readonly LabRef[],
+  name: string,
+  withSecret: boolean,
+): string {
   const containers = refs.flatMap((ref, i) => [
     `        - name: c${i}`,
-    `          image: ${lab.image(ref)}`,
+    `          image: ${image(ref)}`,
     '          imagePullPolicy: IfNotPresent',
   ]);
   return [

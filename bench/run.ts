@@ -7,8 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addGoBinToPath } from '../test/harness/tools.js';
 import { benchExtraction } from './extraction.js';
+import { benchFaults } from './faults.js';
 import { benchHelm } from './helm.js';
 import { startLab, type Lab } from './lab.js';
+import { benchOneRegistry } from './one-registry.js';
 import { benchRequests } from './requests.js';
 import { benchStartup } from './startup.js';
 import { formatTable, type Row } from './table.js';
@@ -22,7 +24,7 @@ interface SectionReport {
 
 const RESULTS = fileURLToPath(new URL('../../../bench/results.json', import.meta.url));
 /** BENCH_SECTIONS=1,3 runs only those sections (default: all). */
-const SECTIONS = new Set((process.env['BENCH_SECTIONS'] ?? '1,2,3,4,6').split(',').map((s) => s.trim()));
+const SECTIONS = new Set((process.env['BENCH_SECTIONS'] ?? '1,2,3,4,6,7,8').split(',').map((s) => s.trim()));
 
 addGoBinToPath(); // helm, where .ci/run built it
 const started = performance.now();
@@ -75,7 +77,7 @@ async function section(name: string, key: string, run: () => Promise<SectionRepo
 async function runSections(): Promise<void> {
   if (SECTIONS.has('3')) await section('3 extraction', 'extraction', () => benchExtraction(workDir));
   if (SECTIONS.has('6')) await section('6 helm', 'helm', () => benchHelm(workDir));
-  if (!['1', '2', '4'].some((s) => SECTIONS.has(s))) return;
+  if (!['1', '2', '4', '7', '8'].some((s) => SECTIONS.has(s))) return;
   const labStarted = performance.now();
   try {
     lab = await startLab(path.join(workDir, 'lab'));
@@ -94,6 +96,9 @@ async function runSections(): Promise<void> {
   if (SECTIONS.has('4')) {
     await section('4 start-up', 'startup', () => benchStartup(ready.proxies.open, image, workDir));
   }
+  if (SECTIONS.has('7')) await section('7 faults', 'faults', () => benchFaults(ready, workDir));
+  if (SECTIONS.has('8'))
+    await section('8 one registry', 'oneRegistry', () => benchOneRegistry(ready, workDir));
 }
 
 try {
@@ -102,7 +107,7 @@ try {
   await cleanup();
 }
 
-const order = ['1', '2', '3', '4', '5', '6', 'l'];
+const order = ['1', '2', '3', '4', '5', '6', '7', '8', 'l'];
 rows.sort((a, b) => order.indexOf(a.section[0]!) - order.indexOf(b.section[0]!));
 const durationMs = performance.now() - started;
 console.log(formatTable(rows));

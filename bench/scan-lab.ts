@@ -9,9 +9,14 @@ export interface TimedScan {
 }
 
 export async function scanLab(lab: Lab, registry: Partial<RegistrySettings> = {}): Promise<TimedScan> {
+  return scanDir(lab.manifestsDir, registry);
+}
+
+/** `scan()` over every manifest in `dir`, at default settings but for `registry`. */
+export async function scanDir(dir: string, registry: Partial<RegistrySettings> = {}): Promise<TimedScan> {
   const started = performance.now();
   const result = await scan({
-    cwd: lab.manifestsDir,
+    cwd: dir,
     paths: ['.'],
     defaultNamespace: 'default',
     maxFileSize: 10 * 1024 * 1024,

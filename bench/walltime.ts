@@ -2,6 +2,7 @@
 // and the sequential `skopeo inspect` loop teams script today.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { DEFAULT_REGISTRY_SETTINGS } from '../src/scan.js';
 import { findOnPath } from '../test/harness/tools.js';
 import type { Lab, LabRef } from './lab.js';
 import { checkStatuses, proxyCounts, resetObservers, scanLab, sumKinds, tokenLog } from './scan-lab.js';
@@ -34,7 +35,7 @@ interface EngineRun {
   timelines: RegistryTimeline[];
 }
 
-interface SkopeoRun {
+export interface SkopeoRun {
   ran: number;
   ms: number;
   meanMs: number;
@@ -89,46 +90,55 @@ function sampleSize(total: number): number {
   return Number.isInteger(asked) && asked > 0 ? Math.min(asked, total) : DEFAULT_SKOPEO_SAMPLE;
 }
 
-async function skopeoLoop(lab: Lab, workDir: string): Promise<SkopeoRun> {
+/** `skopeo inspect --raw` over a sample of `refs`, one after the other, as teams script it today. */
+export async function skopeoLoop(
+  lab: Lab,
+  workDir: string,
+  refs: readonly LabRef[] = lab.refs,
+  image: (ref: LabRef) => string = lab.image,
+): Promise<SkopeoRun> {
   const authFile = path.join(workDir, 'skopeo-auth.json');
   await writeFile(authFile, '{"auths":{}}\n');
   const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: workDir, REGISTRY_AUTH_FILE: authFile };
-  const sample = sampleRefs(lab.refs, sampleSize(lab.refs.length));
+  const sample = sampleRefs(refs, sampleSize(refs.length));
   const started = performance.now();
   let ran = 0;
   let agreed = 0;
   let timedOut = 0;
   for (const ref of sample) {
     if (performance.now() - started > SKOPEO_BUDGET_MS) break;
-    const result = await runChild('skopeo', skopeoArgs(lab, ref), { env, timeoutMs: SKOPEO_TIMEOUT_MS });
+    const result = await runChild('skopeo', skopeoArgs(lab, ref, image), {
+      env,
+      timeoutMs: SKOPEO_TIMEOUT_MS,
+    });
     ran++;
     if (result.timedOut) timedOut++;
     if ((result.code === 0) === (ref.expected !== 'not-found')) agreed++;
   }
   const ms = performance.now() - started;
   const meanMs = ms / Math.max(ran, 1);
-  const all = ran === lab.refs.length;
+  const all = ran === refs.length;
   return {
     ran,
     ms,
     meanMs,
-    totalMs: all ? ms : meanMs * lab.refs.length,
+    totalMs: all ? ms : meanMs * refs.length,
     agreed,
     timedOut,
     sampleLabel: all
       ? `all ${ran} run`
-      : `EXTRAPOLATED linearly from a sample of N=${ran} (every ${Math.round(lab.refs.length / sample.length)}th ref)`,
+      : `EXTRAPOLATED linearly from a sample of N=${ran} (every ${Math.round(refs.length / sample.length)}th ref)`,
   };
 }
 
-function skopeoArgs(lab: Lab, ref: LabRef): string[] {
+function skopeoArgs(lab: Lab, ref: LabRef, image: (ref: LabRef) => string): string[] {
   const credential = ref.withSecret ? lab.credentials(ref.registry) : undefined;
   return [
     'inspect',
     '--raw',
     '--tls-verify=false',
     ...(credential ? ['--creds', `${credential.username}:${credential.password}`] : []),
-    `docker://${lab.image(ref)}`,
+    `docker://${image(ref)}`,
   ];
 }
 
@@ -143,7 +153,7 @@ function report(
   const rows: Row[] = [
     {
       section: SECTION,
-      figure: `ours, ${n} refs (defaults 16/6)`,
+      figure: `ours, ${n} refs (defaults ${DEFAULT_REGISTRY_SETTINGS.concurrency}/${DEFAULT_REGISTRY_SETTINGS.perRegistryConcurrency})`,
       value: `${Math.round(ours.ms)} ms (median of ${runs.length}), ${ours.requests} requests`,
       goal: `verdicts ${ours.correct}/${n} correct`,
       verdict: 'INFO',

@@ -418,13 +418,21 @@ export const SETTINGS = {
     description: 'Registry requests in flight at once.',
     help: 'requests in flight at once',
   }),
+  /**
+   * docker (max-concurrent-downloads 3), containerd (CRI max_concurrent_downloads 3), crane
+   * (go-containerregistry jobs 4), skopeo (6 parallel layer copies) and regclient (reqConcurrent 3)
+   * size theirs for layer downloads, which are bandwidth-bound. A manifest check is a small
+   * latency-bound request: concurrency hides latency, so one registry may use every global slot. A
+   * 429 halves a registry's concurrency (down to a quarter), then it recovers (registry/limiter.ts).
+   */
   perRegistryConcurrency: setting({
     input: 'per-registry-concurrency',
     flag: 'per-registry-concurrency',
     arg: 'N',
-    default: '6',
+    default: '16',
     ...integer(1, 64),
-    description: 'Registry requests in flight at once per registry.',
+    description:
+      'Registry requests in flight at once per registry (and per token service); a 429 lowers it for that registry until it recovers.',
     help: 'requests in flight per registry',
   }),
   /** In milliseconds; written in seconds. */

@@ -69,7 +69,7 @@ describe('the settings table', () => {
       maxFileSize: 10 * 1024 * 1024,
       defaultPlatform: { os: 'linux', architecture: 'amd64' },
       concurrency: 16,
-      perRegistryConcurrency: 6,
+      perRegistryConcurrency: 16,
       timeout: 15_000,
       maxRenderRoots: 20,
       offline: false,

@@ -37,17 +37,33 @@ function versionGap(a: string, b: string): number {
   return 0;
 }
 
-export function closestTags(wanted: string, tags: string[], count = 3): string[] {
+/**
+ * Edit-distance cells computed at most per image (about 10 ms of work): a hostile registry's tag
+ * list cannot stall the scan. Tags past the budget are not considered.
+ */
+export const MAX_SUGGESTION_CELLS = 4_000_000;
+
+export function closestTags(
+  wanted: string,
+  tags: string[],
+  count = 3,
+  budget = MAX_SUGGESTION_CELLS,
+): string[] {
   if (tags.length === 0) return [];
   const limit = Math.max(2, Math.ceil(wanted.length / 2));
-  const scored = tags
-    .map((tag) => ({
-      tag,
-      distance: editDistance(wanted, tag),
-      prefix: sharedPrefix(wanted, tag),
-      gap: versionGap(wanted, tag),
-    }))
-    .filter((entry) => entry.distance <= limit || entry.prefix >= Math.min(3, wanted.length));
+  const keepPrefix = Math.min(3, wanted.length);
+  const scored: Array<{ tag: string; distance: number; prefix: number; gap: number }> = [];
+  let cells = 0;
+  for (const tag of tags) {
+    const prefix = sharedPrefix(wanted, tag);
+    // The distance is at least the length difference: such a tag cannot be kept, skip the work.
+    if (prefix < keepPrefix && Math.abs(tag.length - wanted.length) > limit) continue;
+    cells += (wanted.length + 1) * (tag.length + 1);
+    if (cells > budget) break;
+    const distance = editDistance(wanted, tag);
+    if (distance <= limit || prefix >= keepPrefix)
+      scored.push({ tag, distance, prefix, gap: versionGap(wanted, tag) });
+  }
   scored.sort(
     (a, b) => a.distance - b.distance || b.prefix - a.prefix || a.gap - b.gap || a.tag.localeCompare(b.tag),
   );

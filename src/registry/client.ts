@@ -1,7 +1,7 @@
 import { credentialKey, pingRegistry, RegistrySession, type PingResult } from './authorizer.js';
 import { EndpointResolver } from './endpoint.js';
 import { ManifestFetcher } from './fetcher.js';
-import { Limiter } from './limiter.js';
+import { Limiter, RegistryGate } from './limiter.js';
 import { listTags, type TagListing } from './tags.js';
 import { Transport, type TransportOptions } from './transport.js';
 import type {
@@ -20,17 +20,31 @@ export interface RegistryClientOptions {
   transport?: Partial<TransportOptions>;
   /** Hosts (host[:port]) that may be plain HTTP or have unverifiable TLS. */
   insecureRegistries?: string[];
+  /** Requests in flight at once, all registries together. */
   concurrency?: number;
+  /** Requests in flight at once per registry host (token services count as their own host). */
   perRegistryConcurrency?: number;
   /** Pages of `/tags/list` followed at most. */
   maxTagPages?: number;
+  /** A failed ping is asked again after this many ms (default 2 s), not remembered for the run. */
+  failedPingTtlMs?: number;
+}
+
+/** A failed ping is asked again after this, not remembered for the whole run. */
+const PING_FAILURE_TTL_MS = 2_000;
+
+interface CachedPing {
+  result: Promise<PingResult | ProbeFailure>;
+  /** When it resolved to a failure (`performance.now()`); undefined while pending or on success. */
+  failedAt?: number;
 }
 
 /**
  * Asks registries what the kubelet would get. A facade, like containerd's resolver: the endpoint
  * resolver says where requests go, the authorizer pings and fetches tokens, the fetcher reads
  * manifests, the tag lister pages tags. This class only adds what they share: caches (every probe
- * is deduplicated by registry, repository, reference, credential and platforms) and limits.
+ * is deduplicated by registry, repository, reference, credential and platforms) and limits (a
+ * global one and a polite one per registry host, taken per attempt by the transport).
  */
 export class RegistryClient {
   readonly transport: Transport;
@@ -39,29 +53,44 @@ export class RegistryClient {
   readonly contacted = new Set<string>();
   private readonly endpoints: EndpointResolver;
   private readonly fetcher: ManifestFetcher;
-  private readonly pings = new Map<string, Promise<PingResult | ProbeFailure>>();
+  private readonly pings = new Map<string, CachedPing>();
   private readonly sessions = new Map<string, RegistrySession>();
   private readonly probes = new Map<string, Promise<ProbeOutcome>>();
   private readonly tagListings = new Map<string, Promise<TagListing>>();
   /** Child manifests checked, by registry, repository, digest and credential: shared by every image. */
   private readonly children = new Map<string, Promise<ChildManifestStatus>>();
   private readonly global: Limiter;
-  private readonly perRegistry = new Map<string, Limiter>();
+  private readonly gates = new Map<string, RegistryGate>();
 
   constructor(private readonly options: RegistryClientOptions = {}) {
-    this.transport = new Transport(options.transport);
+    const perRegistry = options.perRegistryConcurrency ?? DEFAULT_SETTINGS.perRegistryConcurrency;
+    this.transport = new Transport({
+      connectionsPerOrigin: perRegistry,
+      ...options.transport,
+      gate: (host) => this.gate(host),
+    });
     this.global = new Limiter(options.concurrency ?? DEFAULT_SETTINGS.concurrency);
     this.endpoints = new EndpointResolver(options.insecureRegistries);
     this.fetcher = new ManifestFetcher(this.transport, this.rateLimits);
   }
 
+  /** One ping per registry; a failure other than a guard's refusal is asked again after a while. */
   private ping(apiHost: string): Promise<PingResult | ProbeFailure> {
-    let ping = this.pings.get(apiHost);
-    if (!ping) {
-      ping = pingRegistry(this.transport, apiHost, this.endpoints.resolve(apiHost));
-      this.pings.set(apiHost, ping);
-    }
-    return ping;
+    const cached = this.pings.get(apiHost);
+    if (
+      cached &&
+      (cached.failedAt === undefined ||
+        performance.now() - cached.failedAt < (this.options.failedPingTtlMs ?? PING_FAILURE_TTL_MS))
+    )
+      return cached.result;
+    const entry: CachedPing = {
+      result: pingRegistry(this.transport, apiHost, this.endpoints.resolve(apiHost)),
+    };
+    void entry.result.then((ping) => {
+      if ('kind' in ping && ping.kind !== 'refused') entry.failedAt = performance.now();
+    });
+    this.pings.set(apiHost, entry);
+    return entry.result;
   }
 
   private session(apiHost: string, credential: BasicCredential | undefined): RegistrySession {
@@ -79,18 +108,16 @@ export class RegistryClient {
     return session;
   }
 
-  private limiter(apiHost: string): Limiter {
-    let limiter = this.perRegistry.get(apiHost);
-    if (!limiter) {
-      limiter = new Limiter(this.options.perRegistryConcurrency ?? DEFAULT_SETTINGS.perRegistryConcurrency);
-      this.perRegistry.set(apiHost, limiter);
+  private gate(host: string): RegistryGate {
+    let gate = this.gates.get(host);
+    if (!gate) {
+      gate = new RegistryGate(
+        this.options.perRegistryConcurrency ?? DEFAULT_SETTINGS.perRegistryConcurrency,
+        this.global,
+      );
+      this.gates.set(host, gate);
     }
-    return limiter;
-  }
-
-  private limited<T>(apiHost: string, work: () => Promise<T>): Promise<T> {
-    // The registry's own slot first, so a busy registry does not hold global slots while it waits.
-    return this.limiter(apiHost).run(() => this.global.run(work));
+    return gate;
   }
 
   /**
@@ -98,16 +125,16 @@ export class RegistryClient {
    * returns at once: each probe waits only for its own registry's token, never for another's.
    */
   prepare(probes: ManifestProbe[]): void {
-    const groups = new Map<RegistrySession, { apiHost: string; repositories: string[] }>();
+    const groups = new Map<RegistrySession, string[]>();
     for (const probe of probes) {
       const session = this.session(probe.apiHost, probe.credential);
       const group = groups.get(session);
-      if (group) group.repositories.push(probe.repository);
-      else groups.set(session, { apiHost: probe.apiHost, repositories: [probe.repository] });
+      if (group) group.push(probe.repository);
+      else groups.set(session, [probe.repository]);
     }
-    for (const [session, { apiHost, repositories }] of groups) {
+    for (const [session, repositories] of groups) {
       // Failures surface again, as findings, when the probes ask for their tokens.
-      void this.limited(apiHost, () => session.prefetch(repositories)).catch(() => undefined);
+      void session.prefetch(repositories).catch(() => undefined);
     }
   }
 
@@ -122,7 +149,7 @@ export class RegistryClient {
     ].join(' ');
     let outcome = this.probes.get(key);
     if (!outcome) {
-      outcome = this.limited(probe.apiHost, () => this.doProbe(probe));
+      outcome = this.doProbe(probe);
       this.probes.set(key, outcome);
     }
     return outcome;
@@ -167,13 +194,13 @@ export class RegistryClient {
     const key = `${apiHost} ${repository} ${credentialKey(credential)}`;
     let listing = this.tagListings.get(key);
     if (!listing) {
-      listing = this.limited(apiHost, async (): Promise<TagListing> => {
+      listing = (async (): Promise<TagListing> => {
         const auth = await this.session(apiHost, credential).authorization(repository);
         if ('kind' in auth) return { failure: auth.kind };
         return listTags(this.transport, repository, auth, this.options.maxTagPages ?? 10, (response) =>
           this.fetcher.record(domain, response),
         );
-      });
+      })();
       this.tagListings.set(key, listing);
     }
     return listing;

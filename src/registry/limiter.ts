@@ -1,19 +1,103 @@
-/** A counting semaphore: at most `limit` tasks run at once, the rest wait in order. */
+/**
+ * A counting semaphore: at most `limit` tasks hold a slot at once, the rest wait in order. The limit
+ * may change while tasks run: lowering it lets running tasks finish and hands out no slot until the
+ * count is below the new limit.
+ */
 export class Limiter {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(private readonly limit: number) {}
+  constructor(private limit: number) {}
+
+  get capacity(): number {
+    return this.limit;
+  }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running < this.limit) this.running++;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve)); // the slot is handed over
+    await this.acquire();
     try {
       return await task();
     } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running--;
+      this.release();
     }
+  }
+
+  acquire(): Promise<void> {
+    if (this.running < this.limit) {
+      this.running++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => this.waiting.push(resolve)); // the slot is handed over
+  }
+
+  release(): void {
+    const next = this.running <= this.limit ? this.waiting.shift() : undefined;
+    if (next) next();
+    else this.running--;
+  }
+
+  setLimit(limit: number): void {
+    this.limit = Math.max(1, limit);
+    while (this.running < this.limit && this.waiting.length > 0) {
+      this.running++;
+      this.waiting.shift()!();
+    }
+  }
+}
+
+/** What the transport asks before each attempt on a registry: a slot, and how the attempt went. */
+export interface Gate {
+  /** Runs one attempt holding a slot; never a back-off sleep or a Retry-After wait. */
+  run<T>(attempt: () => Promise<T>): Promise<T>;
+  /** The registry answered 429: send less. */
+  throttled(): void;
+  /** The registry answered something else: recover towards the configured concurrency. */
+  answered(): void;
+}
+
+/** One reduction per window: a burst of 429s from requests already in flight counts once. */
+const REDUCE_WINDOW_MS = 1_000;
+
+/**
+ * A registry's slots, polite to rate limits (AIMD, as TCP and gRPC's adaptive throttling do): a 429
+ * halves its concurrency, down to a quarter of the configured value; every `limit` answers without
+ * one add a slot back, up to the configured value. The global limit is taken inside the registry's,
+ * so a busy registry does not hold global slots while it waits.
+ */
+export class RegistryGate implements Gate {
+  private readonly limiter: Limiter;
+  private readonly floor: number;
+  private lastReduction = -Infinity;
+  private answersSinceChange = 0;
+
+  constructor(
+    private readonly max: number,
+    private readonly global: Limiter,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.limiter = new Limiter(max);
+    this.floor = Math.max(1, Math.ceil(max / 4));
+  }
+
+  get concurrency(): number {
+    return this.limiter.capacity;
+  }
+
+  run<T>(attempt: () => Promise<T>): Promise<T> {
+    return this.limiter.run(() => this.global.run(attempt));
+  }
+
+  throttled(): void {
+    this.answersSinceChange = 0;
+    if (this.now() - this.lastReduction < REDUCE_WINDOW_MS) return;
+    this.lastReduction = this.now();
+    this.limiter.setLimit(Math.max(this.floor, Math.floor(this.limiter.capacity / 2)));
+  }
+
+  answered(): void {
+    if (this.limiter.capacity >= this.max) return;
+    if (++this.answersSinceChange < this.limiter.capacity) return;
+    this.answersSinceChange = 0;
+    this.limiter.setLimit(this.limiter.capacity + 1);
   }
 }

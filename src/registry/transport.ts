@@ -2,11 +2,20 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { Pool, type Dispatcher } from 'undici';
 import { isForbiddenAddress } from './guard.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
+import type { Gate } from './limiter.js';
 
 /**
  * HTTP for registries: a keep-alive pool per origin (or one injected dispatcher), timeouts, bounded
  * retries with back-off and jitter, bounded bodies, and redirects that never carry credentials to
  * another origin. Failures come back as data.
+ *
+ * Retry rules, compared with go-containerregistry (3 attempts, 1 s then 3 s; 408/429/5xx/499/522 and
+ * resets/EOF) and containerd (5 attempts; 408/429 at once, 500/503/504 once, transport errors after
+ * 50 ms): we send manifest checks, small latency-bound requests, so we make more attempts (7) with a
+ * short capped back-off (full jitter, 100 ms doubling, at most 2 s), honour Retry-After up to a bound,
+ * and never hold a registry slot while waiting. A stalled server does not hold a slot for the full
+ * timeout: an attempt waits `firstByteTimeoutMs` for response headers, twice as long after each
+ * attempt that timed out, up to `requestTimeoutMs`, so a slow-but-alive registry still gets its answer.
  */
 
 export type RequestKind = 'ping' | 'token' | 'head' | 'get' | 'blob' | 'tags';
@@ -51,11 +60,26 @@ export interface TransportOptions {
   ca?: string;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
-  /** Extra attempts after the first for resets, 5xx and 429. */
+  /** Response headers must arrive within this; each attempt that timed out doubles it (≤ requestTimeoutMs). */
+  firstByteTimeoutMs: number;
+  /** Extra attempts after the first for resets, timeouts, 5xx and 429. */
   retries: number;
+  /** Back-off before retry n (0-based): random in [0, min(cap, base × 2^n)]. */
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  /**
+   * No retry starts once the attempts themselves (waits between them aside, which hold no slot) took
+   * this long in all: a stalled or trickling server gets a few timeouts, not seven (default: 2 ×
+   * requestTimeoutMs).
+   */
+  retryBudgetMs: number;
   /** Longest Retry-After honoured; a longer one ends the retries. */
   maxRetryAfterMs: number;
   maxBodyBytes: number;
+  /** Keep-alive connections per origin: as many as the registry may have requests in flight. */
+  connectionsPerOrigin: number;
+  /** The slot each attempt on a host holds (the facade's per-registry limits); none: unlimited. */
+  gate?: (host: string) => Gate;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   /** The scan's deadline (max-duration): once aborted, nothing more is sent and requests in flight end. */
@@ -65,9 +89,14 @@ export interface TransportOptions {
 export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
   connectTimeoutMs: 5_000,
   requestTimeoutMs: DEFAULT_SETTINGS.timeout,
-  retries: 2,
+  firstByteTimeoutMs: 2_000,
+  retries: 6,
+  backoffBaseMs: 100,
+  backoffCapMs: 2_000,
+  retryBudgetMs: 30_000,
   maxRetryAfterMs: 10_000,
   maxBodyBytes: 4 * 1024 * 1024,
+  connectionsPerOrigin: DEFAULT_SETTINGS.perRegistryConcurrency,
 };
 
 export interface RequestOptions {
@@ -78,7 +107,8 @@ export interface RequestOptions {
   insecureTls?: boolean;
 }
 
-const RETRY_STATUSES = new Set([500, 502, 503, 504, 429]);
+/** go-containerregistry's list: timeouts, rate limits, server errors, nginx 499, Cloudflare 522. */
+const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504, 499, 522]);
 const MAX_REDIRECTS = 3;
 
 export function isFailure(value: HttpResponse | NetworkFailure): value is NetworkFailure {
@@ -115,7 +145,9 @@ export class Transport {
   private readonly random: () => number;
 
   constructor(options: Partial<TransportOptions> = {}) {
-    this.options = { ...DEFAULT_TRANSPORT_OPTIONS, ...options };
+    const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_TRANSPORT_OPTIONS.requestTimeoutMs;
+    // Two full timeouts: a stalled or trickling server cannot hold one request for seven of them.
+    this.options = { ...DEFAULT_TRANSPORT_OPTIONS, retryBudgetMs: 2 * requestTimeoutMs, ...options };
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
   }
@@ -132,7 +164,7 @@ export class Transport {
       if (this.options.ca) connect.ca = this.options.ca;
       if (insecureTls) connect.rejectUnauthorized = false;
       pool = new Pool(origin, {
-        connections: 8,
+        connections: this.options.connectionsPerOrigin,
         pipelining: 1,
         keepAliveTimeout: 30_000,
         headersTimeout: this.options.requestTimeoutMs,
@@ -151,37 +183,60 @@ export class Transport {
     options: RequestOptions = {},
   ): Promise<HttpResponse | NetworkFailure> {
     this.counts[kind]++;
+    let busyMs = 0;
+    const gate = this.options.gate?.(new URL(url).host);
     let last: HttpResponse | NetworkFailure = { failure: 'no attempt made', cause: 'other' };
+    let timeouts = 0;
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
       if (this.options.signal?.aborted) return { failure: 'the scan reached max-duration', cause: 'timeout' };
-      last = await this.followRedirects(url, options);
+      // Only a server that was too slow gets longer: after resets or 5xx it is not slow, it is failing.
+      const headersTimeoutMs = Math.min(
+        this.options.requestTimeoutMs,
+        this.options.firstByteTimeoutMs * 2 ** timeouts,
+      );
+      const send = async () => {
+        const began = performance.now();
+        try {
+          return await this.followRedirects(url, options, headersTimeoutMs);
+        } finally {
+          busyMs += performance.now() - began;
+        }
+      };
+      last = gate ? await gate.run(send) : await send();
+      if (isFailure(last) && last.cause === 'timeout') timeouts++;
+      if (!isFailure(last)) {
+        if (last.status === 429) gate?.throttled();
+        else gate?.answered();
+      }
       const retryable = isFailure(last) ? last.transient === true : RETRY_STATUSES.has(last.status);
       if (!retryable || attempt === this.options.retries) break;
       const wait = this.backoff(attempt, isFailure(last) ? undefined : last.headers['retry-after']);
-      if (wait === undefined) break;
-      await this.sleep(wait);
+      if (wait === undefined || busyMs >= this.options.retryBudgetMs) break;
+      await this.sleep(wait); // holding no slot
     }
     return last;
   }
 
-  /** Exponential back-off with full jitter; Retry-After wins when it is short enough. */
+  /** Exponential back-off with full jitter, capped; Retry-After wins when it is short enough. */
   private backoff(attempt: number, retryAfter: string | undefined): number | undefined {
     if (retryAfter !== undefined) {
       const seconds = Number(retryAfter);
       const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now();
       if (Number.isFinite(ms)) return ms > this.options.maxRetryAfterMs ? undefined : Math.max(0, ms);
     }
-    return Math.round(this.random() * 200 * 2 ** attempt);
+    const ceiling = Math.min(this.options.backoffCapMs, this.options.backoffBaseMs * 2 ** attempt);
+    return Math.round(this.random() * ceiling);
   }
 
   private async followRedirects(
     url: string,
     options: RequestOptions,
+    headersTimeoutMs: number,
   ): Promise<HttpResponse | NetworkFailure> {
     let current = url;
     let headers = { ...options.headers };
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      const response = await this.once(current, { ...options, headers });
+      const response = await this.once(current, { ...options, headers }, headersTimeoutMs);
       if (
         isFailure(response) ||
         response.status < 300 ||
@@ -211,13 +266,20 @@ export class Transport {
     return { failure: `more than ${MAX_REDIRECTS} redirects`, cause: 'redirect' };
   }
 
-  private async once(url: string, options: RequestOptions): Promise<HttpResponse | NetworkFailure> {
+  private async once(
+    url: string,
+    options: RequestOptions,
+    headersTimeoutMs: number,
+  ): Promise<HttpResponse | NetworkFailure> {
     const target = new URL(url);
     if (isForbiddenAddress(target.hostname)) {
       return { failure: `${target.hostname} is a link-local/metadata address`, cause: 'forbidden-address' };
     }
     const dispatcher = this.dispatcherFor(target.origin, options.insecureTls === true);
     const method = options.method ?? 'GET';
+    // A stalled server is given up on at the headers deadline; a slow body at the request deadline.
+    const headersDeadline = new AbortController();
+    const timer = setTimeout(() => headersDeadline.abort(timeoutError()), headersTimeoutMs);
     try {
       const response = await dispatcher.request({
         origin: target.origin,
@@ -225,10 +287,13 @@ export class Transport {
         method,
         headers: { 'user-agent': 'imagepull-preflight', ...options.headers },
         body: options.body ?? null,
-        signal: this.options.signal
-          ? AbortSignal.any([AbortSignal.timeout(this.options.requestTimeoutMs), this.options.signal])
-          : AbortSignal.timeout(this.options.requestTimeoutMs),
+        signal: AbortSignal.any([
+          AbortSignal.timeout(this.options.requestTimeoutMs),
+          headersDeadline.signal,
+          ...(this.options.signal ? [this.options.signal] : []),
+        ]),
       });
+      clearTimeout(timer);
       const headers: Record<string, string | undefined> = {};
       for (const [name, value] of Object.entries(response.headers)) {
         headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
@@ -245,6 +310,8 @@ export class Transport {
       return { status: response.statusCode, headers, body, url };
     } catch (error) {
       return describeNetworkError(error, target);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -252,6 +319,12 @@ export class Transport {
     await Promise.all([...this.pools.values()].map((pool) => pool.close().catch(() => undefined)));
     this.pools.clear();
   }
+}
+
+function timeoutError(): Error {
+  const error = new Error('no response headers in time');
+  error.name = 'TimeoutError';
+  return error;
 }
 
 async function readBounded(
@@ -299,6 +372,7 @@ export function describeNetworkError(error: unknown, target: URL): NetworkFailur
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || err?.name === 'TimeoutError') {
     return transient('timeout', `${host} did not answer in time`);
   }
+  if (code === 'UND_ERR_HEADERS_OVERFLOW') return certain('other', `${host} sent response headers too large`);
   if (code === 'EPROTO' || /wrong version number|packet length too long/i.test(message)) {
     return certain('no-https', `TLS to ${host} failed: the server does not speak HTTPS`);
   }

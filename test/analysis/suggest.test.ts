@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closestTags, editDistance } from '../../src/analysis/suggest.js';
+import { closestTags, editDistance, MAX_SUGGESTION_CELLS } from '../../src/analysis/suggest.js';
 
 describe('closest tags', () => {
   it.each<[string, string[], string[]]>([
@@ -16,5 +16,20 @@ describe('closest tags', () => {
   it('measures edits', () => {
     expect(editDistance('kitten', 'sitting')).toBe(3);
     expect(editDistance('', 'abc')).toBe(3);
+  });
+
+  it('bounds its work per image: tags past the budget are not compared', () => {
+    const wanted = 'w'.repeat(128);
+    const near = `${'w'.repeat(127)}x`;
+    // 128-character tags nothing like the wanted one: each costs a full comparison.
+    const hostile = Array.from({ length: 50_000 }, (_, i) => String(i).padStart(128, 'q'));
+    expect(129 * 129 * hostile.length).toBeGreaterThan(MAX_SUGGESTION_CELLS);
+    expect(closestTags(wanted, [near, ...hostile])).toEqual([near]);
+    expect(closestTags(wanted, [...hostile, near])).toEqual([]);
+  });
+
+  it('skips tags whose length alone rules them out, with the same answer', () => {
+    const tags = ['1.25.3', 'x'.repeat(120), '1.25.2', 'latest'];
+    expect(closestTags('1.25.30', tags)).toEqual(['1.25.3', '1.25.2']);
   });
 });

@@ -37,6 +37,8 @@ export interface FaultProxyOptions {
   stallMs: number;
   /** Only requests whose path matches are faulted (default: all). */
   only?: RegExp;
+  /** The Retry-After of every injected 429 (default: 0 or 1 at random). */
+  retryAfterSeconds?: number;
 }
 
 export interface FaultCounts extends Record<FaultKind, number> {
@@ -131,7 +133,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         return;
       }
       case 'rateLimit': {
-        const seconds = random() < 0.5 ? 0 : 1;
+        const coin = random();
+        const seconds = options.retryAfterSeconds ?? (coin < 0.5 ? 0 : 1);
         counts.retryAfterSeconds += seconds;
         sendPlain(res, 429, '{"errors":[{"code":"TOOMANYREQUESTS","message":"injected"}]}', {
           'retry-after': String(seconds),

@@ -39,11 +39,13 @@ const RATES: FaultRates = {
 const FAULT_KINDS: FaultKind[] = ['reset', 'status5xx', 'rateLimit', 'stall', 'truncate', 'wrongType'];
 /** What a scan may say when a registry did not give an answer. */
 const COULD_NOT_VERIFY = new Set(['registry-unreachable', 'registry-error', 'registry-rate-limited']);
-const RETRIES = DEFAULT_TRANSPORT_OPTIONS.retries;
 /** The longest pause between two attempts: Retry-After 1 s (the most the proxy sends) or the jitter cap. */
-const WORST_BACKOFF_MS = Math.max(1_000, 200 * 2 ** (RETRIES - 1));
-/** One logical request at worst: every attempt times out, with the longest pauses between them. */
-const WORST_REQUEST_MS = (RETRIES + 1) * TIMEOUT_MS + RETRIES * WORST_BACKOFF_MS;
+const WORST_BACKOFF_MS = Math.max(1_000, DEFAULT_TRANSPORT_OPTIONS.backoffCapMs);
+/**
+ * One logical request at worst: no retry starts once its attempts took two timeouts, the last may
+ * take one more, and every pause between attempts is at its longest.
+ */
+const WORST_REQUEST_MS = 3 * TIMEOUT_MS + DEFAULT_TRANSPORT_OPTIONS.retries * WORST_BACKOFF_MS;
 
 const tokenAlice = lab.token.users.alice;
 let workDir: string;
@@ -245,7 +247,7 @@ describe('registry faults never become false errors', () => {
       // each other fault at most one back-off; spread over the registry's slots, plus one worst-case
       // request for the unlucky last verdict, on top of twice the unfaulted time.
       const faultDelayMs =
-        counts.stall * TIMEOUT_MS + counts.retryAfterSeconds * 1_000 + faults * 200 * 2 ** (RETRIES - 1);
+        counts.stall * TIMEOUT_MS + counts.retryAfterSeconds * 1_000 + faults * WORST_BACKOFF_MS;
       const boundMs =
         2 * baselineMs + faultDelayMs / DEFAULT_REGISTRY_SETTINGS.perRegistryConcurrency + WORST_REQUEST_MS;
       runs.push({

@@ -7,7 +7,9 @@ import path from 'node:path';
 import { MockAgent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/findings.js';
+import { RegistryClient } from '../../src/registry/client.js';
 import { isForbiddenAddress, realmRefusal } from '../../src/registry/guard.js';
+import { TAG_LIST_LIMITS } from '../../src/registry/tags.js';
 import { DEFAULT_TRANSPORT_OPTIONS } from '../../src/registry/transport.js';
 import { DEFAULT_REGISTRY_SETTINGS, scan } from '../../src/scan.js';
 
@@ -20,9 +22,12 @@ import { DEFAULT_REGISTRY_SETTINGS, scan } from '../../src/scan.js';
  */
 
 const TIMEOUT_MS = 1_000;
-const RETRIES = DEFAULT_TRANSPORT_OPTIONS.retries;
-/** Every attempt times out, with the longest jitter between attempts, plus scheduling slack. */
-const WORST_REQUEST_MS = (RETRIES + 1) * TIMEOUT_MS + 200 * (2 ** RETRIES - 1) + 2_000;
+/**
+ * No retry starts once the attempts took two timeouts; the last may take one more; every pause
+ * between attempts at its longest; plus scheduling slack.
+ */
+const WORST_REQUEST_MS =
+  3 * TIMEOUT_MS + DEFAULT_TRANSPORT_OPTIONS.retries * DEFAULT_TRANSPORT_OPTIONS.backoffCapMs + 2_000;
 const USER = 'preflight-user';
 const PASSWORD = 'hostile-registry-Pa55';
 const BASIC = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
@@ -488,5 +493,89 @@ describe('a 401 whose WWW-Authenticate does not parse: a clear warning, not a cr
     } finally {
       await registry.close();
     }
+  });
+});
+
+describe('tag lists: bounded in pages, bytes, count and tag length', () => {
+  const MANIFEST_UNKNOWN = JSON.stringify({
+    errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }],
+  });
+
+  /** A registry where `team/app:1` is missing and `/tags/list` is answered by `tags(page)`. */
+  async function tagRegistry(tags: (page: number, url: string) => { body: string; next: boolean }) {
+    return startServer((req, res, self) => {
+      if (req.url === '/v2/') return send(res, 200, '{}');
+      if (req.url?.includes('/manifests/')) return send(res, 404, MANIFEST_UNKNOWN);
+      const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? '0');
+      const { body, next } = tags(page, req.url ?? '');
+      send(
+        res,
+        200,
+        body,
+        next ? { link: `<http://${self.host}/v2/team/app/tags/list?page=${page + 1}>; rel="next"` } : {},
+      );
+    });
+  }
+  const tagsRequests = (registry: HostileServer) =>
+    registry.seen.filter((s) => s.url.includes('/tags/list')).length;
+
+  it('an endless chain of pages: at most max-tag-pages are read', async () => {
+    const registry = await tagRegistry((page) => ({
+      body: JSON.stringify({
+        name: 'team/app',
+        tags: Array.from({ length: 1000 }, (_, i) => `p${page}-${i}`),
+      }),
+      next: true,
+    }));
+    const { findings, status } = await scanPod(registry.host);
+    expect(status).toBe('not-found');
+    expect(findings.map((f) => f.rule)).toEqual(['tag-not-found']);
+    expect(tagsRequests(registry)).toBe(10);
+  });
+
+  it('pages of several MB each: reading stops at the byte bound', async () => {
+    const tags = Array.from({ length: 300_000 }, (_, i) => `t${String(i).padStart(8, '0')}`); // ~3.6 MB
+    const body = JSON.stringify({ name: 'team/app', tags });
+    const registry = await tagRegistry(() => ({ body, next: true }));
+    const { findings } = await scanPod(registry.host);
+    expect(findings.map((f) => f.rule)).toEqual(['tag-not-found']);
+    expect(body.length * tagsRequests(registry)).toBeLessThan(TAG_LIST_LIMITS.bytes + body.length);
+    expect(tagsRequests(registry)).toBeLessThan(10);
+  });
+
+  it('tags over 128 characters, or not tags at all, are dropped and never echoed', async () => {
+    const huge = 'x'.repeat(200_000);
+    const registry = await tagRegistry(() => ({
+      body: JSON.stringify({
+        name: 'team/app',
+        tags: [huge, `1${'0'.repeat(128)}`, '-bad', 'a b', '1.0', 7, null],
+      }),
+      next: false,
+    }));
+    const { findings } = await scanPod(registry.host);
+    expect(findings.map((f) => f.rule)).toEqual(['tag-not-found']);
+    expect(findings[0]!.fix).toContain(':1.0');
+    const text = `${findings[0]!.message} ${findings[0]!.fix}`;
+    expect(text).not.toContain('xxxx');
+    expect(text).not.toContain('0000000000');
+    expect(text).not.toContain('-bad');
+  });
+
+  it('a page of 300,000 tags: at most 20,000 kept, and the suggestion work is bounded', async () => {
+    const tags = Array.from({ length: 300_000 }, (_, i) => `v${String(i).padStart(8, '0')}`);
+    const registry = await tagRegistry(() => ({
+      body: JSON.stringify({ name: 'team/app', tags }),
+      next: false,
+    }));
+    const client = new RegistryClient({ transport: { retries: 0 } });
+    try {
+      const listing = await client.listTags(registry.host, registry.host, 'team/app');
+      expect('tags' in listing && listing.tags.length).toBe(TAG_LIST_LIMITS.tags);
+      expect('tags' in listing && listing.truncated).toBe(true);
+    } finally {
+      await client.close();
+    }
+    const { findings } = await scanPod(registry.host);
+    expect(findings.map((f) => f.rule)).toEqual(['tag-not-found']);
   });
 });

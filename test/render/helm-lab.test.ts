@@ -19,17 +19,19 @@ const host = lab.open.host;
 const dirs: string[] = [];
 
 beforeAll(async () => {
-  // bitnami's charts take `common` from an OCI registry; here the lab's, pushed by helm itself.
+  // bitnami's charts take `common` from an OCI registry; here the lab's, pushed by helm itself. The
+  // worker chart too, for a dependency whose own templates render a container.
   const work = await scratchDir('helm-push');
   dirs.push(work);
-  await copyFixture('helm/lab/common', path.join(work, 'common'), host);
-  await execFileAsync('helm', ['package', path.join(work, 'common'), '-d', work]);
-  await execFileAsync('helm', [
-    'push',
-    path.join(work, 'common-2.31.0.tgz'),
-    `oci://${host}/charts`,
-    '--plain-http',
-  ]);
+  for (const [chart, version] of [
+    ['common', '2.31.0'],
+    ['worker', '0.1.0'],
+  ] as const) {
+    await copyFixture(`helm/lab/${chart}`, path.join(work, chart), host);
+    await execFileAsync('helm', ['package', path.join(work, chart), '-d', work]);
+    const archive = path.join(work, `${chart}-${version}.tgz`);
+    await execFileAsync('helm', ['push', archive, `oci://${host}/charts`, '--plain-http']);
+  }
 });
 afterAll(async () => {
   for (const dir of dirs) await removeDir(dir);
@@ -205,6 +207,33 @@ describe('a bitnami-shaped chart with its common library as an OCI dependency', 
   });
 });
 
+describe('a dependency fetched from OCI that renders a container itself', () => {
+  const fetched = async (values: string) => ({
+    [`${SHOP}/Chart.yaml`]: (await fixture('shop/Chart.yaml')).replace(
+      'file://../worker',
+      `oci://${host}/charts`,
+    ),
+    [`${SHOP}/values.yaml`]: values,
+  });
+
+  it('its image set by the parent’s values: the parent’s line', async () => {
+    const values = (await fixture('shop/values.yaml')).replace('tag: 1.1.0', 'tag: 1.0.2');
+    const { findings, line } = await scanCharts(['shop'], { helmDependencies: true }, await fetched(values));
+    const file = `${SHOP}/values.yaml`;
+    expect(findings).toEqual([['tag-not-found', file, await line(file, 'tag: 1.0.2')]]);
+  });
+
+  it('its image as the dependency writes it: its entry in Chart.yaml, never a fetched file', async () => {
+    const values = (await fixture('shop/values.yaml')).replace(/worker:[\s\S]*$/, '');
+    const { result, line } = await scanCharts(['shop'], { helmDependencies: true }, await fetched(values));
+    const worker = result.images.find((image) => image.locations[0]!.container === 'worker')!;
+    expect(worker.locations.map((l) => [l.file, l.line, l.mapping])).toEqual([
+      [`${SHOP}/Chart.yaml`, await line(`${SHOP}/Chart.yaml`, 'name: worker'), 'root'],
+    ]);
+    expect(JSON.stringify(result)).not.toContain('imagepull-preflight-chart-');
+  });
+});
+
 describe('dependencies in requirements.yaml (apiVersion v1)', () => {
   const legacy = (version: string) => ({
     'charts/legacy/Chart.yaml': 'apiVersion: v1\nname: legacy\nversion: 1.0.0\n',
@@ -258,6 +287,24 @@ describe('a plain chart with a file:// subchart', () => {
     const file = `${SHOP}/values.yaml`;
     expect(findings).toEqual([['tag-not-found', file, await line(file, 'tag: 1.0.2')]]);
     expect(result.findings[0]!.message).toContain(`set by ${file} worker.image.tag`);
+  });
+
+  it('scan: changed re-renders the parent when only its file:// subchart changed', async () => {
+    const { dir } = await scanCharts(['shop', 'worker'], {});
+    const roots = async (changedFiles: string[]) =>
+      (
+        await scan({
+          cwd: dir,
+          paths: ['.'],
+          defaultNamespace: 'default',
+          maxFileSize: 1e6,
+          offline: true,
+          registry: DEFAULT_REGISTRY_SETTINGS,
+          changedFiles,
+        })
+      ).rendered.roots;
+    expect(await roots(['charts/worker/values.yaml'])).toEqual([SHOP, 'charts/worker']);
+    expect(await roots([`${SHOP}/values.yaml`])).toEqual([SHOP]);
   });
 
   it('tag: 1.20 is rendered 1.2: a warning on the values line, besides the tag that does not exist', async () => {

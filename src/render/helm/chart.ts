@@ -2,7 +2,7 @@ import { glob, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceLocation } from '../../findings.js';
 import { reportPath } from '../../manifests/files.js';
-import { get, str, type YamlScalar } from '../../manifests/yaml-tree.js';
+import { get, items, str, type YamlScalar } from '../../manifests/yaml-tree.js';
 import type { SourceFile, SourceFiles } from '../sources.js';
 
 export interface Chart {
@@ -13,6 +13,25 @@ export interface Chart {
   appVersion?: YamlScalar;
   /** `name:` (else line 1): where findings about the whole chart go. */
   anchor: SourceLocation;
+  /** Chart.yaml's `dependencies` (requirements.yaml's for apiVersion v1 charts). */
+  dependencies: Dependency[];
+}
+
+/** One entry of Chart.yaml `dependencies` (requirements.yaml for apiVersion v1). */
+export interface Dependency {
+  name: string;
+  repository: string;
+  /** Its `name:` in Chart.yaml or requirements.yaml: where findings about it go. */
+  location: SourceLocation;
+}
+
+const FILE_REPOSITORY = 'file://';
+
+/** A `file://` dependency's directory as written (relative to the chart), else undefined. */
+export function fileDependencyPath(dependency: Dependency): string | undefined {
+  return dependency.repository.startsWith(FILE_REPOSITORY)
+    ? dependency.repository.slice(FILE_REPOSITORY.length)
+    : undefined;
 }
 
 /** One `helm template` of a chart: the values files layered over the chart's defaults. */
@@ -36,6 +55,11 @@ export async function findCharts(files: string[], sources: SourceFiles): Promise
     if (charts.some((parent) => isInside(path.join(parent.dir, 'charts'), dir))) continue;
     const source = await sources.get(path.join(dir, 'Chart.yaml'));
     if (!source) continue;
+    let dependencies = dependencyList(source);
+    if (dependencies.length === 0) {
+      const requirements = await sources.get(path.join(dir, 'requirements.yaml'));
+      if (requirements) dependencies = dependencyList(requirements);
+    }
     const root = source.documents[0]?.root;
     const nameNode = get(root, 'name');
     const appVersion = get(root, 'appVersion');
@@ -48,6 +72,7 @@ export async function findCharts(files: string[], sources: SourceFiles): Promise
         nameNode?.kind === 'scalar'
           ? source.locate(nameNode)
           : { file: source.file, line: 1, column: 1, endLine: 1, endColumn: 1 },
+      dependencies,
     });
   }
   return charts;
@@ -71,9 +96,27 @@ export function belongsToChart(chart: Chart, file: string): boolean {
   );
 }
 
-/** Every file under the chart's directory, for `scan: changed`. */
+function dependencyList(source: SourceFile): Dependency[] {
+  const list: Dependency[] = [];
+  for (const item of items(get(source.documents[0]?.root, 'dependencies'))) {
+    const nameNode = get(item, 'name');
+    const name = str(nameNode);
+    if (!name || nameNode?.kind !== 'scalar') continue;
+    list.push({ name, repository: str(get(item, 'repository')) ?? '', location: source.locate(nameNode) });
+  }
+  return list;
+}
+
+/**
+ * Every file under the chart's directory or a `file://` dependency's, for `scan: changed`: a change to
+ * a local subchart changes what the parent renders.
+ */
 export function chartContains(chart: Chart, file: string): boolean {
-  return isInside(chart.dir, file);
+  if (isInside(chart.dir, file)) return true;
+  return chart.dependencies.some((dependency) => {
+    const local = fileDependencyPath(dependency);
+    return local !== undefined && isInside(path.resolve(chart.dir, local), file);
+  });
 }
 
 /** How many values sets one chart may have: each is a render. */

@@ -1,20 +1,11 @@
 import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { SourceLocation } from '../../findings.js';
-import { get, items, str } from '../../manifests/yaml-tree.js';
+import { get, str } from '../../manifests/yaml-tree.js';
 import { runTool } from '../process.js';
-import type { SourceFile, SourceFiles } from '../sources.js';
-import { isInside, type Chart } from './chart.js';
+import type { SourceFiles } from '../sources.js';
+import { fileDependencyPath, isInside, type Chart, type Dependency } from './chart.js';
 import type { HelmRunner } from './runner.js';
-
-/** One entry of Chart.yaml `dependencies` (requirements.yaml for apiVersion v1 charts). */
-export interface Dependency {
-  name: string;
-  repository: string;
-  /** Its `name:` in Chart.yaml or requirements.yaml: where findings about it go. */
-  location: SourceLocation;
-}
 
 /** Where helm renders a chart, and which of the files there are the user's. */
 export interface ChartLayout {
@@ -36,27 +27,6 @@ export interface PrepareOptions {
   network: boolean;
   timeoutMs: number;
   runner: HelmRunner;
-}
-
-const FILE_REPOSITORY = 'file://';
-
-/** The chart's declared dependencies: Chart.yaml's, or requirements.yaml's for apiVersion v1. */
-export async function declaredDependencies(chart: Chart, sources: SourceFiles): Promise<Dependency[]> {
-  const own = dependencyList(chart.source);
-  if (own.length > 0) return own;
-  const requirements = await sources.get(path.join(chart.dir, 'requirements.yaml'));
-  return requirements ? dependencyList(requirements) : [];
-}
-
-function dependencyList(source: SourceFile): Dependency[] {
-  const list: Dependency[] = [];
-  for (const item of items(get(source.documents[0]?.root, 'dependencies'))) {
-    const nameNode = get(item, 'name');
-    const name = str(nameNode);
-    if (!name || nameNode?.kind !== 'scalar') continue;
-    list.push({ name, repository: str(get(item, 'repository')) ?? '', location: source.locate(nameNode) });
-  }
-  return list;
 }
 
 /**
@@ -100,10 +70,13 @@ export async function prepareChart(
   options: PrepareOptions,
 ): Promise<PreparedChart> {
   if (missing.length === 0) return { ok: true, layout: inPlace(chart.dir) };
-  const remote = missing.filter((dependency) => !dependency.repository.startsWith(FILE_REPOSITORY));
+  const remote = missing.filter((dependency) => fileDependencyPath(dependency) === undefined);
   if (remote.length > 0 && !options.network) return { ok: false, missing: remote };
-  const local = dependencies.filter((dependency) => dependency.repository.startsWith(FILE_REPOSITORY));
-  const ups = Math.max(0, ...local.map((dependency) => leadingUps(fileTarget(dependency))));
+  const local = dependencies.flatMap((dependency) => {
+    const written = fileDependencyPath(dependency);
+    return written === undefined ? [] : [{ name: dependency.name, written }];
+  });
+  const ups = Math.max(0, ...local.map((dependency) => leadingUps(dependency.written)));
   const scratch = await mkdtemp(path.join(tmpdir(), 'imagepull-preflight-chart-'));
   const dispose = () => rm(scratch, { recursive: true, force: true });
   try {
@@ -115,10 +88,9 @@ export async function prepareChart(
     );
     await cp(chart.dir, copy, { recursive: true, filter: (source) => path.basename(source) !== '.git' });
     const targets = new Map<string, string>();
-    for (const dependency of local) {
-      const written = fileTarget(dependency);
+    for (const { name, written } of local) {
       const user = path.resolve(chart.dir, written);
-      targets.set(dependency.name, user);
+      targets.set(name, user);
       if (path.isAbsolute(written)) continue;
       const link = path.resolve(copy, written);
       if (isInside(copy, link)) continue; // inside the chart: copied with it
@@ -160,10 +132,6 @@ export async function prepareChart(
 
 function inPlace(dir: string): ChartLayout {
   return { dir, userFile: (file) => file, dispose: async () => {} };
-}
-
-function fileTarget(dependency: Dependency): string {
-  return dependency.repository.slice(FILE_REPOSITORY.length);
 }
 
 function leadingUps(relative: string): number {

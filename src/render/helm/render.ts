@@ -8,14 +8,8 @@ import { splitImage } from '../kustomize/image-tag.js';
 import type { ToolResult } from '../process.js';
 import { addProblem, extractRendered, type TracedImage } from '../remap.js';
 import { scalarsWithValue, textOccurrences, type SourceFile, type SourceFiles } from '../sources.js';
-import { chartLabel, isInside, type Chart, type ValuesSet } from './chart.js';
-import {
-  declaredDependencies,
-  missingDependencies,
-  prepareChart,
-  type ChartLayout,
-  type Dependency,
-} from './dependencies.js';
+import { chartLabel, isInside, type Chart, type Dependency, type ValuesSet } from './chart.js';
+import { missingDependencies, prepareChart, type ChartLayout } from './dependencies.js';
 import { splitHelmOutput, type HelmDocument } from './output.js';
 import { setKey, type HelmRunner, type HelmTemplateRequest } from './runner.js';
 import { ChartTemplates, type ImageSite } from './templates.js';
@@ -167,7 +161,7 @@ export class HelmRenderer {
       this.helmMissing(chart, into);
       return undefined;
     }
-    const dependencies = await declaredDependencies(chart, this.sources);
+    const { dependencies } = chart;
     const missing = await missingDependencies(chart, dependencies, this.sources);
     const result = await prepareChart(chart, dependencies, missing, {
       network: this.options.dependencies,

@@ -44,28 +44,37 @@ export interface GitOpsObjects {
   data: GitOpsObject[];
 }
 
-/** The Argo CD and Flux objects (and ConfigMaps/Secrets) the files under `paths` hold. */
+/**
+ * The Argo CD and Flux objects (and ConfigMaps/Secrets) the files under `paths` hold. Files are
+ * tested as text first; ConfigMaps and Secrets are parsed only when some object reads values from them.
+ */
 export async function findGitOpsObjects(files: string[], sources: SourceFiles): Promise<GitOpsObjects> {
   const found: GitOpsObjects = { controllers: [], data: [] };
+  const dataFiles: string[] = [];
+  let readsData = false;
   for (const file of files) {
     if (!/\.(ya?ml|json)$/i.test(file)) continue;
     // Only regular files of a size src/render reads at all: never a FIFO, never a huge file.
     const info = await stat(file).catch(() => undefined);
     if (!info?.isFile() || info.size > MAX_OBJECT_FILE_BYTES) continue;
     const text = await readFile(file, 'utf8').catch(() => '');
-    const controllers = MENTIONS.test(text);
-    if (!controllers && !DATA.test(text)) continue;
-    const source = await sources.get(file);
-    if (!source) continue;
-    for (const document of source.documents) {
-      const object = read(source, document.root);
-      if (!object) continue;
+    if (DATA.test(text)) dataFiles.push(file);
+    if (!MENTIONS.test(text)) continue;
+    readsData ||= /substituteFrom|valuesFrom/.test(text);
+    for (const object of await objectsIn(file, sources))
       if (GROUPS.has(object.group) && KINDS.has(object.kind)) found.controllers.push(object);
-      else if (object.group === '' && (object.kind === 'ConfigMap' || object.kind === 'Secret'))
-        found.data.push(object);
-    }
   }
+  if (!readsData) return found;
+  for (const file of dataFiles)
+    for (const object of await objectsIn(file, sources))
+      if (object.group === '' && (object.kind === 'ConfigMap' || object.kind === 'Secret'))
+        found.data.push(object);
   return found;
+}
+
+async function objectsIn(file: string, sources: SourceFiles): Promise<GitOpsObject[]> {
+  const source = await sources.get(file);
+  return source ? source.documents.flatMap((document) => read(source, document.root) ?? []) : [];
 }
 
 function read(source: SourceFile, root: YamlNode | undefined): GitOpsObject | undefined {

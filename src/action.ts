@@ -3,6 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { detectChanges, type ChangeOptions } from './changes/index.js';
 import { configExtras, readConfigFile } from './config/file.js';
+import { describeProgress } from './analysis/wait.js';
+import { logText } from './report/escape.js';
 import { publish } from './report/github.js';
 import { jsonReport } from './report/json.js';
 import { sarifReport } from './report/sarif.js';
@@ -48,9 +50,13 @@ export async function readInputs(env: NodeJS.ProcessEnv): Promise<ActionSettings
   for (const secret of [raw.registryAuth, raw.githubToken]) if (secret) core.setSecret(secret);
   const config = await readConfigFile(cwd, raw.config);
   if (config) core.info(`Settings from ${config.file}; inputs set in the workflow override them.`);
-  const settings = resolveSettings(raw, 'action', config);
+  // docker/metadata-action's tags, exported for later steps, are pending images with no wiring.
+  const settings = resolveSettings({ ...raw, pendingFromEnv: 'true' }, 'action', config);
   return {
-    scan: scanOptions(settings, { cwd, env, mask: (secret) => core.setSecret(secret) }, configExtras(config)),
+    scan: {
+      ...scanOptions(settings, { cwd, env, mask: (secret) => core.setSecret(secret) }, configExtras(config)),
+      onWaitProgress: (progress) => core.info(logText(describeProgress(progress))),
+    },
     failOn: settings.failOn,
     reportFile: path.resolve(
       cwd,

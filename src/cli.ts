@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { describeProgress } from './analysis/wait.js';
 import { logText } from './report/escape.js';
 import { configExtras, readConfigFile } from './config/file.js';
 import { jsonReport } from './report/json.js';
@@ -29,6 +30,8 @@ export interface CliIo {
   cwd: string;
   colour: boolean;
   env: NodeJS.ProcessEnv;
+  /** Standard error is a terminal: show a wait's progress there. */
+  progress?: boolean;
 }
 
 export const USAGE = `Usage: imagepull-preflight [options] <paths...>
@@ -78,6 +81,12 @@ async function parseCli(argv: string[], io: CliIo): Promise<CliSettings | 'help'
     scan: {
       ...scanOptions(settings, { cwd: io.cwd, env: io.env }, configExtras(config)),
       ...(positionals.length ? { paths: positionals } : {}),
+      ...(io.progress
+        ? {
+            onWaitProgress: (progress) =>
+              io.stderr(`imagepull-preflight: ${logText(describeProgress(progress))}\n`),
+          }
+        : {}),
     },
     format: settings.format,
     failOn: settings.failOn,

@@ -6,4 +6,5 @@ process.exitCode = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
   colour: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
   env: process.env,
+  progress: Boolean(process.stderr.isTTY),
 });

@@ -7,6 +7,8 @@ export interface RegistryActivity {
   contacted: string[];
   rateLimits: Record<string, RateLimitInfo>;
   requests: Record<string, number>;
+  /** A wait for missing images (wait-for-images): re-check rounds run and HEAD requests they made. */
+  wait?: { rounds: number; rechecks: number };
 }
 
 /** What a scan concluded. Deliberately not the ManifestSet: that holds the pull secrets' passwords. */

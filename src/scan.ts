@@ -5,7 +5,9 @@ import { analyze, type AnalysisResult } from './analysis/analyze.js';
 import { pullCheckWithDeadline } from './analysis/deadline.js';
 import { DEFAULT_NODE_CREDENTIAL_HOSTS, PullChecker } from './analysis/pull-check.js';
 import { restrictToChanged } from './analysis/scope.js';
+import type { PendingImage } from './analysis/pending.js';
 import { NO_SUPPRESSIONS, type SuppressionSettings } from './analysis/suppress.js';
+import { ImageWaiter, NO_WAIT, type WaitProgress, type WaitSettings } from './analysis/wait.js';
 import { loadCiCredentials, type CiCredentialOptions } from './credentials/ci-keychain.js';
 import { safeLookup, type CredentialLookup } from './credentials/lookup.js';
 import { maskPullSecrets } from './credentials/mask.js';
@@ -40,6 +42,12 @@ export interface ScanOptions {
   maxDurationMs?: number;
   /** Epoch ms the run started (the action counts the change detection in). */
   startedAt?: number;
+  /** Images this workflow publishes (pending-images). */
+  pending?: PendingImage[];
+  /** A bounded wait for missing images; NO_WAIT when absent. */
+  wait?: WaitSettings;
+  /** Told, about every 30 s, which images a wait is still waiting for. */
+  onWaitProgress?: (progress: WaitProgress) => void;
 }
 
 export interface RegistrySettings {
@@ -69,6 +77,9 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     options.startedAt ?? Date.now(),
     options.render?.timeoutMs ?? DEFAULT_RENDER_SETTINGS.timeoutMs,
   );
+  // The wait counts from the start of the scan (`--wait 3s` ends near 3 s) and ends by max-duration.
+  const wait = options.wait ?? NO_WAIT;
+  const waitDeadline = Math.min(Date.now() + wait.durationMs, deadline.endsAt);
   const files = await discoverManifestFiles(options.paths, options.cwd);
   // Files of kustomizations and charts are checked as their roots render them, never raw.
   const render = await renderManifests({
@@ -131,6 +142,13 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     warnings.push(...loaded.warnings);
     ciCredentials = safeLookup(loaded.source, warnings);
   }
+  const waiter =
+    wait.durationMs > 0
+      ? new ImageWaiter({
+          deadline: waitDeadline,
+          ...(options.onWaitProgress ? { onProgress: options.onWaitProgress } : {}),
+        })
+      : undefined;
   try {
     const checker = new PullChecker({
       client,
@@ -138,6 +156,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       defaultPlatform: settings.defaultPlatform,
       nodeCredentialHosts: [...DEFAULT_NODE_CREDENTIAL_HOSTS, ...settings.nodeCredentialHosts],
       ...(ciCredentials ? { ciCredentials } : {}),
+      ...(options.pending?.length ? { pending: options.pending } : {}),
+      ...(waiter ? { wait: { settings: wait, waiter } } : {}),
     });
     const check = pullCheckWithDeadline(checker, deadline.signal, deadline.label);
     const result = await analyze(manifests, check, suppressions);
@@ -153,6 +173,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         contacted: [...client.contacted].sort(),
         rateLimits: Object.fromEntries(client.rateLimits),
         requests: client.requestCounts(),
+        ...(waiter ? { wait: { rounds: waiter.stats.rounds, rechecks: waiter.stats.checks } } : {}),
       },
     };
   } finally {
@@ -167,6 +188,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
  */
 function scanDeadline(maxDurationMs: number, startedAt: number, renderTimeoutMs: number) {
   return {
+    endsAt: startedAt + maxDurationMs,
     signal: AbortSignal.timeout(Math.max(0, startedAt + maxDurationMs - Date.now())),
     renderBy: startedAt + maxDurationMs / 2,
     renderTimeoutMs: Math.max(1, Math.min(renderTimeoutMs, Math.round(maxDurationMs / 4))),

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { atLeast, type Finding, type Severity } from './findings.js';
+import { parsePendingImage, type PendingImage } from './analysis/pending.js';
 import { RULES, type RuleId } from './analysis/rules.js';
+import type { WaitFor } from './analysis/wait.js';
 import { parsePlatform } from './registry/platforms.js';
 import type { Platform } from './registry/types.js';
 import type { PathSuppression } from './analysis/suppress.js';
@@ -141,6 +143,36 @@ export function formatDuration(ms: number): string {
   const seconds = (ms % 60_000) / 1000;
   const text = `${hours ? `${hours}h` : ''}${minutes ? `${minutes}m` : ''}${seconds ? `${seconds}s` : ''}`;
   return text || '0s';
+}
+
+/** Full image references or globs over them, one a line (docker/metadata-action's `tags`) or comma separated. */
+export function parsePendingImages(setting: string, value: string): PendingImage[] {
+  return parseList(value).map((written) => {
+    const parsed = parsePendingImage(written);
+    if ('error' in parsed) {
+      throw new InputError(
+        `${setting} must list image references or globs such as ghcr.io/acme/app:*; "${written}" is not one (${parsed.error})`,
+      );
+    }
+    return parsed;
+  });
+}
+
+/** The environment variable docker/metadata-action exports its `tags` output in, for later steps. */
+export const METADATA_ACTION_TAGS = 'DOCKER_METADATA_OUTPUT_TAGS';
+/** wait-for-images at most. */
+export const MAX_WAIT_MS = 60 * 60_000;
+
+/** wait-for-images: `0` (no wait) or a duration up to 60m. */
+export function parseWait(setting: string, value: string): number {
+  if (/^\s*0+(\.0*)?(ms|h|m|s)?\s*$/.test(value)) return 0;
+  try {
+    return parseDuration(setting, value, MAX_WAIT_MS);
+  } catch {
+    throw new InputError(
+      `${setting} must be 0 (no wait) or a duration such as 90s or 10m, at most 60m; got "${value}"`,
+    );
+  }
 }
 
 /** Rule IDs from the catalogue; an unknown one is a typo the user wants to hear about. */
@@ -535,6 +567,50 @@ export const SETTINGS = {
       'Globs on images as written whose findings are suppressed, e.g. registry.internal/*. Suppressed findings are still counted in the summary.',
     help: 'comma-separated globs on images as written whose findings are suppressed',
   }),
+  pendingImages: setting({
+    input: 'pending-images',
+    flag: 'pending-image',
+    arg: 'REF',
+    repeatable: true,
+    default: '',
+    parse: parsePendingImages,
+    schema: LIST,
+    description:
+      "Images this workflow publishes, as full references one per line (docker/metadata-action's tags output verbatim); globs allowed, e.g. ghcr.io/acme/app:*. One that does not exist yet is the notice image-pending instead of an error; its pull secrets are still checked. The action also reads DOCKER_METADATA_OUTPUT_TAGS, which docker/metadata-action exports.",
+    help: 'image this workflow publishes (repeatable; globs allowed): missing is\nthe notice image-pending, not an error',
+  }),
+  pendingFromEnv: setting({
+    flag: 'pending-from-env',
+    default: 'false',
+    ...boolean,
+    description: `Also take the pending images from ${METADATA_ACTION_TAGS} (docker/metadata-action); the action always does.`,
+    help: `also read pending images from $${METADATA_ACTION_TAGS}`,
+  }),
+  waitForImages: setting({
+    input: 'wait-for-images',
+    flag: 'wait',
+    arg: 'DURATION',
+    default: '0',
+    parse: parseWait,
+    schema: {
+      anyOf: [
+        { type: 'number', minimum: 0, maximum: MAX_WAIT_MS / 1000 },
+        { type: 'string', pattern: '^\\s*(\\d+(\\.\\d+)?|(\\d+(\\.\\d+)?(ms|h|m|s))+)\\s*$' },
+      ],
+    },
+    description:
+      'How long to wait for images that are not found (pending ones, or all with wait-for: all), e.g. 90s or 10m, at most 60m: they are re-checked with back-off until they appear or the time is up. 0: no wait.',
+    help: 'wait up to DURATION (e.g. 10m, at most 60m) for missing images to appear',
+  }),
+  waitFor: setting({
+    input: 'wait-for',
+    flag: 'wait-for',
+    arg: 'pending|all',
+    default: 'pending',
+    ...choice<WaitFor>(['pending', 'all']),
+    description: 'Which missing images wait-for-images waits for: pending (the pending images) or all.',
+    help: 'which missing images --wait waits for',
+  }),
   reportFile: setting({
     input: 'report-file',
     default: '',
@@ -659,6 +735,16 @@ export function scanOptions(settings: Settings, context: ScanContext, extras: Sc
     },
     ...(extras.imagePaths?.length ? { imagePaths: extras.imagePaths } : {}),
     maxDurationMs: settings.maxDuration,
+    pending: [
+      ...settings.pendingImages,
+      ...(settings.pendingFromEnv
+        ? parsePendingImages(
+            `environment variable ${METADATA_ACTION_TAGS}`,
+            context.env[METADATA_ACTION_TAGS] ?? '',
+          )
+        : []),
+    ],
+    wait: { durationMs: settings.waitForImages, for: settings.waitFor },
   };
 }
 

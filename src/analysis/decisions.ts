@@ -117,14 +117,21 @@ export interface DecisionFacts {
     imageSeen: boolean;
   };
   'ecr-static-token': { reference: ImageReference; entries: SecretEntryFacts[] };
+  'image-pending': {
+    reference: ImageReference;
+    /** The pending-images entry it matched, as written. */ pattern: string;
+  };
 }
 
 export type DecidedRule = keyof DecisionFacts & RuleId;
 
-/** `at`: where the finding goes when it is not the container's `image:` line. */
+/**
+ * `at`: where the finding goes when it is not the container's `image:` line. `waitedMs`: decided after
+ * waiting this long for the image to appear (wait-for-images).
+ */
 export type Decision = {
   [R in DecidedRule]: { rule: R; facts: DecisionFacts[R]; at?: SourceLocation };
-}[DecidedRule];
+}[DecidedRule] & { waitedMs?: number };
 
 /** Shorthand that keeps the rule and its facts in step. */
 export function decide<R extends DecidedRule>(

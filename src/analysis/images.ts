@@ -3,10 +3,18 @@ import type { ContainerImage, RenderMapping } from '../manifests/types.js';
 
 /**
  * What a scan concluded about an image at one place it is used. `unchecked`: offline or pull policy
- * Never; `unverified`: the registry could not give an answer (network, rate limit, missing secret).
+ * Never; `unverified`: the registry could not give an answer (network, rate limit, missing secret);
+ * `pending`: not there yet, and published by this workflow (pending-images).
  */
 export type ImageStatus =
-  'unchecked' | 'invalid' | 'available' | 'not-found' | 'unauthorized' | 'platform-missing' | 'unverified';
+  | 'unchecked'
+  | 'invalid'
+  | 'available'
+  | 'not-found'
+  | 'unauthorized'
+  | 'platform-missing'
+  | 'unverified'
+  | 'pending';
 
 /** Worst first: an image used in several places reports the worst of them. */
 const STATUS_RANK: ImageStatus[] = [
@@ -15,6 +23,7 @@ const STATUS_RANK: ImageStatus[] = [
   'unauthorized',
   'platform-missing',
   'unverified',
+  'pending',
   'unchecked',
   'available',
 ];

@@ -7,6 +7,7 @@ import type { RelatedLocation, SourceLocation } from '../findings.js';
 import { formatPlatform } from '../registry/platforms.js';
 import type { Platform } from '../registry/types.js';
 import type { Decision, DecidedRule, DecisionFacts, SecretEntryFacts } from './decisions.js';
+import { formatDuration } from '../settings.js';
 
 export interface Wording {
   message: string;
@@ -155,6 +156,10 @@ const WORDING: { [R in DecidedRule]: (facts: DecisionFacts[R]) => Wording } = {
       message: `Pull secret ${unknown.map((name) => `"${name}"`).join(', ')} is not in this repository; ${seen} ${unknown.length > 1 ? 'they grant' : 'it grants'} access to ${reference.familiar} cannot be verified.`,
     };
   },
+  'image-pending': ({ reference, pattern }) => ({
+    message: `${reference.familiar} does not exist yet; it will be published by this workflow (pending image ${pattern}), so it was not verified.`,
+    fix: `Nothing, if the workflow pushes ${reference.familiar} before this change is deployed; to check it once pushed, wait for it (wait-for-images, --wait).`,
+  }),
   'ecr-static-token': ({ reference, entries }) => ({
     message: `Pull secret "${entries[0]!.secretName}" holds a static ECR token for ${reference.domain}: ECR tokens expire 12 hours after they are issued, and pulls then fail with 401.`,
     related: entries.flatMap(secretEntryRelated),
@@ -163,7 +168,9 @@ const WORDING: { [R in DecidedRule]: (facts: DecisionFacts[R]) => Wording } = {
 
 /** The words for one decision. */
 export function word(decision: Decision): Wording {
-  return (WORDING[decision.rule] as (facts: Decision['facts']) => Wording)(decision.facts);
+  const wording = (WORDING[decision.rule] as (facts: Decision['facts']) => Wording)(decision.facts);
+  if (decision.waitedMs === undefined) return wording;
+  return { ...wording, message: `${wording.message} (waited ${formatDuration(decision.waitedMs)})` };
 }
 
 function describeGone({

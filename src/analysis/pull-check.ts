@@ -2,6 +2,7 @@ import type { SourceLocation } from '../findings.js';
 import type { KeyringEntry } from '../credentials/keyring.js';
 import { lookupCredentials } from '../credentials/keyring.js';
 import type { CredentialLookup } from '../credentials/lookup.js';
+import { credentialKey } from '../registry/authorizer.js';
 import {
   credentialsToTry,
   resolvePodPullSecrets,
@@ -26,7 +27,9 @@ import {
   type SecretEntryFacts,
 } from './decisions.js';
 import { globMatch } from './glob.js';
+import { matchPending, type PendingImage } from './pending.js';
 import { closestTags } from './suggest.js';
+import type { ImageWaiter, WaitSettings } from './wait.js';
 
 export interface PullCheckOptions {
   client: RegistryClient;
@@ -36,6 +39,10 @@ export interface PullCheckOptions {
   defaultPlatform: Platform;
   /** Registry host globs whose nodes pull with their own credentials (ECR, GCR, ACR, …). */
   nodeCredentialHosts: string[];
+  /** Images this workflow publishes: missing ones are `image-pending`, not errors. */
+  pending?: PendingImage[];
+  /** A bounded wait for missing images (pending ones, or all). */
+  wait?: { waiter: ImageWaiter; settings: WaitSettings };
 }
 
 /** Everything about one container's pull that does not need the registry, worked out once. */
@@ -129,7 +136,7 @@ export class PullChecker {
         return this.exists(plan, outcome, decisions);
       case 'manifest-unknown':
       case 'name-unknown':
-        return { status: 'not-found', decisions: [...decisions, await this.missing(plan, outcome, used)] };
+        return this.notFound(plan, outcome, used, decisions);
       case 'unauthorized':
       case 'denied': {
         const verdict = await this.refused(plan, outcome);
@@ -218,6 +225,45 @@ export class PullChecker {
     }
   }
 
+  /**
+   * Not there (yet): a pending image is a notice; an awaited one is re-checked until it appears (then
+   * checked in full) or the wait ends (then the finding it would have had, saying how long it waited).
+   * The tag list, for suggestions, is read only then.
+   */
+  private async notFound(
+    plan: PullPlan,
+    outcome: ProbeOutcome,
+    credential: BasicCredential | undefined,
+    decisions: Decision[],
+  ): Promise<PullVerdict> {
+    const pending = matchPending(this.options.pending ?? [], plan.reference);
+    const wait = this.options.wait;
+    if (wait && wait.settings.durationMs > 0 && (pending || wait.settings.for === 'all')) {
+      const probe = this.probe(plan, credential);
+      const key = [probe.apiHost, probe.repository, probe.reference, credentialKey(credential)].join(' ');
+      const client = this.options.client;
+      if (await wait.waiter.waitFor(key, plan.reference.familiar, () => client.recheck(probe))) {
+        client.forget(probe);
+        return this.check(plan);
+      }
+      const missing = await this.missing(plan, outcome, credential);
+      return {
+        status: 'not-found',
+        decisions: [...decisions, { ...missing, waitedMs: wait.settings.durationMs }],
+      };
+    }
+    if (pending) {
+      return {
+        status: 'pending',
+        decisions: [
+          ...decisions,
+          decide('image-pending', { reference: plan.reference, pattern: pending.written }),
+        ],
+      };
+    }
+    return { status: 'not-found', decisions: [...decisions, await this.missing(plan, outcome, credential)] };
+  }
+
   /** A missing tag, digest or repository, told apart with the tag list (which also gives suggestions). */
   private async missing(
     plan: PullPlan,
@@ -275,7 +321,8 @@ export class PullChecker {
     // Anonymous pull refused. Secrets that may exist only in the cluster leave it open.
     if (unknown.length) return this.cannotVerify(plan, unknown);
     const looked = await this.lookWithCiCredentials(plan);
-    if (looked?.status === 'not-found') return looked;
+    // A pending image is missing until pushed; pushing it does not give the pod credentials.
+    if (looked?.status === 'not-found' && !this.isPending(plan)) return looked;
     if (this.nodeCredentials(reference)) {
       return { status: 'unverified', decisions: [decide('node-credentials', { reference })] };
     }
@@ -323,7 +370,7 @@ export class PullChecker {
   /** The deciding secret is only in the cluster: look with CI credentials, and say what is unknown. */
   private async cannotVerify(plan: PullPlan, unknown: string[]): Promise<PullVerdict> {
     const looked = await this.lookWithCiCredentials(plan);
-    if (looked?.status === 'not-found') return looked;
+    if (looked?.status === 'not-found' && !this.isPending(plan)) return looked;
     return {
       status: 'unverified',
       decisions: [
@@ -346,6 +393,10 @@ export class PullChecker {
       return { status: 'not-found', decisions: [await this.missing(plan, outcome, credential)] };
     }
     return undefined;
+  }
+
+  private isPending(plan: PullPlan): boolean {
+    return matchPending(this.options.pending ?? [], plan.reference) !== undefined;
   }
 
   private nodeCredentials(reference: ImageReference): boolean {

@@ -313,6 +313,14 @@ const RULE_LIST = [
     fix: 'Nothing, if a Flux Kustomization outside the scanned paths substitutes it; scan that Kustomization too to check the image.',
   },
   {
+    id: 'image-pending',
+    severity: 'notice',
+    title: 'Image will be published by this workflow; not verified',
+    clusterShows:
+      'Nothing, once the workflow has pushed the image; ErrImagePull "manifest unknown" if it never does',
+    fix: 'Nothing, if the workflow pushes the image before the change is deployed; set wait-for-images (--wait) to check it once pushed.',
+  },
+  {
     id: 'not-a-manifest',
     severity: 'notice',
     title: 'File is not a Kubernetes manifest',

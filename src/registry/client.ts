@@ -155,6 +155,25 @@ export class RegistryClient {
     return outcome;
   }
 
+  /**
+   * One uncached HEAD of the manifest, in the registry's slots and with its cached ping and token:
+   * what a wait for a missing image repeats, and nothing more.
+   */
+  recheck(probe: ManifestProbe): Promise<ChildManifestStatus> {
+    return this.limited(probe.apiHost, async () => {
+      const auth = await this.session(probe.apiHost, probe.credential).authorization(probe.repository);
+      return 'kind' in auth
+        ? { unknown: auth.kind }
+        : this.fetcher.childManifest(probe, auth, probe.reference);
+    });
+  }
+
+  /** Forgets the probes of one manifest (it has appeared), so the next probe asks the registry again. */
+  forget(probe: ManifestProbe): void {
+    const prefix = `${probe.apiHost} ${probe.repository} ${probe.reference} `;
+    for (const key of this.probes.keys()) if (key.startsWith(prefix)) this.probes.delete(key);
+  }
+
   private async doProbe(probe: ManifestProbe): Promise<ProbeOutcome> {
     this.contacted.add(probe.domain);
     const session = this.session(probe.apiHost, probe.credential);

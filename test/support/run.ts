@@ -5,6 +5,7 @@ import { DEFAULT_REGISTRY_SETTINGS, scan, type ScanOptions, type ScanResult } fr
 export async function runCliIn(
   cwd: string,
   args: string[],
+  options: { env?: NodeJS.ProcessEnv; progress?: boolean } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
@@ -13,7 +14,8 @@ export async function runCliIn(
     stderr: (text) => (stderr += text),
     cwd,
     colour: false,
-    env: { HOME: cwd },
+    env: { HOME: cwd, ...options.env },
+    ...(options.progress ? { progress: true } : {}),
   });
   return { code, stdout, stderr };
 }

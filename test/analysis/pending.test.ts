@@ -155,9 +155,15 @@ describe('waiting for images', () => {
 
 describe('bad input is a one-line usage error naming the setting', () => {
   it.each([
-    [['--wait', 'soon'], '--wait must be 0 (no wait) or a duration such as 90s or 10m, at most 60m; got "soon"'],
+    [
+      ['--wait', 'soon'],
+      '--wait must be 0 (no wait) or a duration such as 90s or 10m, at most 60m; got "soon"',
+    ],
     [['--wait=-1s'], '--wait must be 0 (no wait) or a duration such as 90s or 10m, at most 60m; got "-1s"'],
-    [['--wait', '61m'], '--wait must be 0 (no wait) or a duration such as 90s or 10m, at most 60m; got "61m"'],
+    [
+      ['--wait', '61m'],
+      '--wait must be 0 (no wait) or a duration such as 90s or 10m, at most 60m; got "61m"',
+    ],
     [['--wait-for', 'some'], '--wait-for must be one of pending, all; got "some"'],
     [
       ['--pending-image', 'ghcr.io/Acme/App:1'],

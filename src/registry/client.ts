@@ -162,9 +162,7 @@ export class RegistryClient {
   recheck(probe: ManifestProbe): Promise<ChildManifestStatus> {
     return this.limited(probe.apiHost, async () => {
       const auth = await this.session(probe.apiHost, probe.credential).authorization(probe.repository);
-      return 'kind' in auth
-        ? { unknown: auth.kind }
-        : this.fetcher.childManifest(probe, auth, probe.reference);
+      return 'kind' in auth ? { unknown: auth.kind } : this.fetcher.presence(probe, auth);
     });
   }
 

@@ -109,9 +109,23 @@ export class ManifestFetcher {
     // The digest comes from the registry's own index: never let it shape the URL path.
     const invalid = validateDigest(digest);
     if (invalid) return { unknown: `the index lists a digest containerd refuses (${invalid})` };
+    return this.head(probe, auth, digest);
+  }
+
+  /** Whether the probed manifest exists now: what a wait for a missing image re-checks, nothing more. */
+  presence(probe: ManifestProbe, auth: Authorization): Promise<ChildManifestStatus> {
+    return this.head(probe, auth, probe.reference);
+  }
+
+  /** One HEAD of a manifest (free on Docker Hub): there, gone (404), or unknown (why). */
+  private async head(
+    probe: ManifestProbe,
+    auth: Authorization,
+    reference: string,
+  ): Promise<ChildManifestStatus> {
     const headers: Record<string, string> = { accept: MANIFEST_ACCEPT };
     if (auth.header) headers.authorization = auth.header;
-    const url = `${auth.ping.origin}/v2/${probe.repository}/manifests/${digest}`;
+    const url = `${auth.ping.origin}/v2/${probe.repository}/manifests/${reference}`;
     const response = await this.transport.request('head', url, {
       headers,
       insecureTls: auth.ping.insecureTls,

@@ -118,7 +118,7 @@ describe('waiting for images', () => {
     expect(run.seconds).toBeGreaterThan(4);
     expect(run.seconds).toBeLessThan(15);
     expect(run.stderr).toMatch(new RegExp(`waiting for 1 image: ${open}/${repo}:2\\.1\\.0; (29|30)s left`));
-  });
+  }, 45_000);
 
   it('a --wait 3s run whose image never appears ends near 3 s with the error it would have had', async () => {
     const file = await manifest(`${open}/app:9.9.9`);
@@ -150,7 +150,7 @@ describe('waiting for images', () => {
     expect(awaited.code).toBe(0);
     expect(awaited.report!.images[0]!.status).toBe('available');
     expect(awaited.seconds).toBeLessThan(12);
-  });
+  }, 45_000);
 });
 
 describe('bad input is a one-line usage error naming the setting', () => {

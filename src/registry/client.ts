@@ -156,14 +156,12 @@ export class RegistryClient {
   }
 
   /**
-   * One uncached HEAD of the manifest, in the registry's slots and with its cached ping and token:
-   * what a wait for a missing image repeats, and nothing more.
+   * One uncached HEAD of the manifest, with the registry's cached ping and token: what a wait for a
+   * missing image repeats, and nothing more.
    */
-  recheck(probe: ManifestProbe): Promise<ChildManifestStatus> {
-    return this.limited(probe.apiHost, async () => {
-      const auth = await this.session(probe.apiHost, probe.credential).authorization(probe.repository);
-      return 'kind' in auth ? { unknown: auth.kind } : this.fetcher.presence(probe, auth);
-    });
+  async recheck(probe: ManifestProbe): Promise<ChildManifestStatus> {
+    const auth = await this.session(probe.apiHost, probe.credential).authorization(probe.repository);
+    return 'kind' in auth ? { unknown: auth.kind } : this.fetcher.presence(probe, auth);
   }
 
   /** Forgets the probes of one manifest (it has appeared), so the next probe asks the registry again. */

@@ -188,13 +188,15 @@ export class Transport {
     let last: HttpResponse | NetworkFailure = { failure: 'no attempt made', cause: 'other' };
     let timeouts = 0;
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
-      if (this.options.signal?.aborted) return { failure: 'the scan reached max-duration', cause: 'timeout' };
+      if (this.options.signal?.aborted) return pastDeadline();
       // Only a server that was too slow gets longer: after resets or 5xx it is not slow, it is failing.
       const headersTimeoutMs = Math.min(
         this.options.requestTimeoutMs,
         this.options.firstByteTimeoutMs * 2 ** timeouts,
       );
       const send = async () => {
+        // A request that waited for its slot past the deadline is not sent.
+        if (this.options.signal?.aborted) return pastDeadline();
         const began = performance.now();
         try {
           return await this.followRedirects(url, options, headersTimeoutMs);
@@ -212,6 +214,7 @@ export class Transport {
       if (!retryable || attempt === this.options.retries) break;
       const wait = this.backoff(attempt, isFailure(last) ? undefined : last.headers['retry-after']);
       if (wait === undefined || busyMs >= this.options.retryBudgetMs) break;
+      if (this.options.signal?.aborted) return pastDeadline();
       await this.sleep(wait); // holding no slot
     }
     return last;
@@ -319,6 +322,10 @@ export class Transport {
     await Promise.all([...this.pools.values()].map((pool) => pool.close().catch(() => undefined)));
     this.pools.clear();
   }
+}
+
+function pastDeadline(): NetworkFailure {
+  return { failure: 'the scan reached max-duration', cause: 'timeout' };
 }
 
 function timeoutError(): Error {

@@ -326,6 +326,25 @@ describe('a plain chart with a file:// subchart', () => {
     );
   });
 
+  it('appVersion: 1.20 in Chart.yaml renders 1.2 too: the warning is on that line', async () => {
+    const chart = `${SHOP}/Chart.yaml`;
+    const { result, line } = await scanCharts(
+      ['shop', 'worker'],
+      {},
+      {
+        [chart]: (await fixture('shop/Chart.yaml')).replace('"1.0.1"', '1.20'),
+      },
+    );
+    const at = await line(chart, 'appVersion');
+    expect(result.findings.map((f) => [f.rule, f.file, f.line])).toEqual([
+      ['helm-values-number', chart, at],
+      ['tag-not-found', chart, at],
+    ]);
+    expect(result.findings[0]!.message).toBe(
+      `appVersion is written 1.20, an unquoted number to YAML, so helm renders it as 1.2: the image is ${host}/app:1.2. Quote it (appVersion: "1.20") to keep the text as written.`,
+    );
+  });
+
   it('a quoted "1.20", or a number that renders as written, is no warning', async () => {
     const { result } = await scanCharts(
       ['shop', 'worker'],

@@ -3,7 +3,6 @@ import type { SourceLocation } from '../../findings.js';
 import { emptyManifestSet, extractFromDocuments } from '../../manifests/extract.js';
 import type { ImagePathSpec } from '../../manifests/custom-resources.js';
 import type { ContainerImage, ManifestSet } from '../../manifests/types.js';
-import { str } from '../../manifests/yaml-tree.js';
 import { splitImage } from '../kustomize/image-tag.js';
 import type { ToolResult } from '../process.js';
 import { addProblem, extractRendered, type TracedImage } from '../remap.js';
@@ -13,7 +12,14 @@ import { missingDependencies, prepareChart, type ChartLayout } from './dependenc
 import { splitHelmOutput, type HelmDocument } from './output.js';
 import { setKey, type HelmRunner, type HelmTemplateRequest } from './runner.js';
 import { ChartTemplates, type ImageSite } from './templates.js';
-import { probeablePaths, templateContext, valuesKeys, type ValuesKey, type ValuesLayer } from './values.js';
+import {
+  helmText,
+  probeablePaths,
+  templateContext,
+  valuesKeys,
+  type ValuesKey,
+  type ValuesLayer,
+} from './values.js';
 
 export interface HelmRenderOptions {
   cwd: string;
@@ -25,6 +31,9 @@ export interface HelmRenderOptions {
   /** helm-dependencies: build dependencies that are not vendored, fetching them over the network. */
   dependencies: boolean;
 }
+
+/** A scalar that set part of an image: as written, and as helm prints it. */
+type WrittenValue = Pick<ValuesKey, 'written' | 'value' | 'renders' | 'source' | 'node'>;
 
 /** What one rendered container's template says about it. */
 interface Plan {
@@ -279,7 +288,7 @@ export class HelmRenderer {
     plan: Plan | undefined,
     image: ContainerImage,
     confirmed: ((container: string, key: ValuesKey) => boolean) | undefined,
-  ): TracedImage & { key?: ValuesKey } {
+  ): TracedImage & { key?: WrittenValue } {
     const { tag, digest } = splitImage(image.image);
     const decides = (key: ValuesKey) => key.renders === tag || key.value === digest;
     const keys = plan?.keys ?? [];
@@ -294,7 +303,10 @@ export class HelmRenderer {
         via: `from the dependency ${plan?.subchart ?? ''} of ${chart.source.file}`,
       };
     };
-    const fromKey = (key: ValuesKey, mapping: 'derived' | 'heuristic'): TracedImage & { key?: ValuesKey } =>
+    const fromKey = (
+      key: ValuesKey,
+      mapping: 'derived' | 'heuristic',
+    ): TracedImage & { key?: WrittenValue } =>
       prepared.foreign(key.source)
         ? dependency()
         : {
@@ -308,11 +320,20 @@ export class HelmRenderer {
     const appVersion = chart.appVersion;
     // A subchart falls back to its own appVersion, not this chart's.
     const own = plan?.subchart === undefined;
-    if (own && plan?.site?.appVersion && appVersion && str(appVersion) === tag && !keys.some(decides)) {
+    // helm reads Chart.yaml's appVersion like a values file: unquoted 1.20 renders 1.2.
+    const renders = appVersion && helmText(appVersion);
+    if (own && plan?.site?.appVersion && appVersion && renders === tag && !keys.some(decides)) {
       return {
         location: chart.source.locate(appVersion),
         mapping: 'derived',
         via: `appVersion in ${chart.source.file}`,
+        key: {
+          written: 'appVersion',
+          value: appVersion.value,
+          renders,
+          source: chart.source,
+          node: appVersion,
+        },
       };
     }
     // Of several keys, the one from the highest-precedence file: the one a person chose for this render.
@@ -339,7 +360,7 @@ export class HelmRenderer {
    * A values tag written as a number renders as Go prints that number (`1.20` → `1.2`): a warning on
    * the key when that changed the text, since the image pulled is not the one the file appears to name.
    */
-  private checkNumber(key: ValuesKey, image: ContainerImage, into: ManifestSet): void {
+  private checkNumber(key: WrittenValue, image: ContainerImage, into: ManifestSet): void {
     if (key.renders === key.value || !key.node.plain) return;
     addProblem(into, {
       kind: 'helm-values-number',

@@ -318,4 +318,47 @@ spec:
     ]);
     expect(result.rendered.roots).toEqual(['overlays/prod', 'Application web']);
   });
+
+  it('scan: changed renders only the units whose object or files changed', async () => {
+    const flux = (name: string) => `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: ${name}, namespace: flux-system}
+spec:
+  sourceRef: {kind: GitRepository, name: flux-system}
+  path: ./${name}
+`;
+    const root = await repository({
+      'clusters/a.yaml': flux('a'),
+      'clusters/b.yaml': flux('b'),
+      'a/deployment.yaml': deployment('ghcr.io/acme/a:1'),
+      'b/deployment.yaml': deployment('ghcr.io/acme/b:1'),
+    });
+    const byObject = await scanOffline(root, { changedFiles: ['clusters/a.yaml'] });
+    expect(byObject.images.map((image) => image.reference)).toEqual(['ghcr.io/acme/a:1']);
+    const byFile = await scanOffline(root, { changedFiles: ['b/deployment.yaml'] });
+    expect(byFile.images.map((image) => image.reference)).toEqual(['ghcr.io/acme/b:1']);
+  });
+
+  it('helm.parameters written by Image Updater into .argocd-source-<app>.yaml: the image is on the override line', async () => {
+    const root = await repository({
+      'app.yaml': application('chart'),
+      'chart/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+      'chart/values.yaml': 'image:\n  repository: ghcr.io/acme/web\n  tag: "1.0"\n',
+      'chart/templates/deployment.yaml': deployment(
+        '"{{ .Values.image.repository }}:{{ .Values.image.tag }}"',
+      ),
+      'chart/.argocd-source-web.yaml':
+        'helm:\n  parameters:\n    - name: image.tag\n      value: "2.5"\n      forcestring: true\n',
+    });
+    const result = await scanOffline(root);
+    expect(result.findings).toEqual([]);
+    expect(
+      result.images.map((image) => [
+        image.reference,
+        image.locations[0]!.file,
+        image.locations[0]!.line,
+        image.locations[0]!.mapping,
+      ]),
+    ).toEqual([['ghcr.io/acme/web:2.5', 'chart/.argocd-source-web.yaml', 4, 'derived']]);
+  });
 });

@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { appendManifestSet } from '../../manifests/extract.js';
 import type { ManifestSet } from '../../manifests/types.js';
+import { isInside } from '../helm/chart.js';
 import { kustomizationIn } from '../kustomize/graph.js';
 import { addProblem } from '../remap.js';
 import type { SourceFiles } from '../sources.js';
@@ -67,11 +68,6 @@ export function deploysDir(unit: GitOpsUnit, dir: string): boolean {
   if (unit.layout.kind === 'helm' || unit.kustomization) return path.resolve(dir) === path.resolve(unit.dir);
   if (unit.layout.kind === 'flux' || unit.layout.recurse) return isInside(unit.dir, dir);
   return path.resolve(dir) === path.resolve(unit.dir);
-}
-
-export function isInside(dir: string, file: string): boolean {
-  const relative = path.relative(dir, file);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
 export interface GitOpsRenderLimits {

@@ -14,6 +14,7 @@ import { benchOneRegistry } from './one-registry.js';
 import { benchRequests } from './requests.js';
 import { benchStartup } from './startup.js';
 import { formatTable, type Row } from './table.js';
+import { benchWait } from './wait.js';
 import { benchWallTime } from './walltime.js';
 
 interface SectionReport {
@@ -24,7 +25,9 @@ interface SectionReport {
 
 const RESULTS = fileURLToPath(new URL('../../../bench/results.json', import.meta.url));
 /** BENCH_SECTIONS=1,3 runs only those sections (default: all). */
-const SECTIONS = new Set((process.env['BENCH_SECTIONS'] ?? '1,2,3,4,6,7,8').split(',').map((s) => s.trim()));
+const SECTIONS = new Set(
+  (process.env['BENCH_SECTIONS'] ?? '1,2,3,4,6,7,8,9').split(',').map((s) => s.trim()),
+);
 
 addGoBinToPath(); // helm, where .ci/run built it
 const started = performance.now();
@@ -77,7 +80,7 @@ async function section(name: string, key: string, run: () => Promise<SectionRepo
 async function runSections(): Promise<void> {
   if (SECTIONS.has('3')) await section('3 extraction', 'extraction', () => benchExtraction(workDir));
   if (SECTIONS.has('6')) await section('6 helm', 'helm', () => benchHelm(workDir));
-  if (!['1', '2', '4', '7', '8'].some((s) => SECTIONS.has(s))) return;
+  if (!['1', '2', '4', '7', '8', '9'].some((s) => SECTIONS.has(s))) return;
   const labStarted = performance.now();
   try {
     lab = await startLab(path.join(workDir, 'lab'));
@@ -99,6 +102,7 @@ async function runSections(): Promise<void> {
   if (SECTIONS.has('7')) await section('7 faults', 'faults', () => benchFaults(ready, workDir));
   if (SECTIONS.has('8'))
     await section('8 one registry', 'oneRegistry', () => benchOneRegistry(ready, workDir));
+  if (SECTIONS.has('9')) await section('9 wait', 'wait', () => benchWait(ready));
 }
 
 try {
@@ -107,7 +111,7 @@ try {
   await cleanup();
 }
 
-const order = ['1', '2', '3', '4', '5', '6', '7', '8', 'l'];
+const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'l'];
 rows.sort((a, b) => order.indexOf(a.section[0]!) - order.indexOf(b.section[0]!));
 const durationMs = performance.now() - started;
 console.log(formatTable(rows));

@@ -1,5 +1,11 @@
 // Runs the real engine (`scan()`) over the lab's manifests, and reads what the lab observed.
-import { DEFAULT_REGISTRY_SETTINGS, scan, type RegistrySettings, type ScanResult } from '../src/scan.js';
+import {
+  DEFAULT_REGISTRY_SETTINGS,
+  scan,
+  type RegistrySettings,
+  type ScanOptions,
+  type ScanResult,
+} from '../src/scan.js';
 import type { Lab, LabRegistryName } from './lab.js';
 import { PROXY_KINDS, type ProxyCounts, type ProxyKind } from './proxy.js';
 
@@ -8,12 +14,20 @@ export interface TimedScan {
   ms: number;
 }
 
-export async function scanLab(lab: Lab, registry: Partial<RegistrySettings> = {}): Promise<TimedScan> {
-  return scanDir(lab.manifestsDir, registry);
+export async function scanLab(
+  lab: Lab,
+  registry: Partial<RegistrySettings> = {},
+  extra: Partial<ScanOptions> = {},
+): Promise<TimedScan> {
+  return scanDir(lab.manifestsDir, registry, extra);
 }
 
-/** `scan()` over every manifest in `dir`, at default settings but for `registry`. */
-export async function scanDir(dir: string, registry: Partial<RegistrySettings> = {}): Promise<TimedScan> {
+/** `scan()` over every manifest in `dir`, at default settings but for `registry` (and `extra`). */
+export async function scanDir(
+  dir: string,
+  registry: Partial<RegistrySettings> = {},
+  extra: Partial<ScanOptions> = {},
+): Promise<TimedScan> {
   const started = performance.now();
   const result = await scan({
     cwd: dir,
@@ -23,6 +37,7 @@ export async function scanDir(dir: string, registry: Partial<RegistrySettings> =
     offline: false,
     // No CI credentials: only the pods' own pull secret, as the kubelet would.
     registry: { ...DEFAULT_REGISTRY_SETTINGS, ...registry },
+    ...extra,
   });
   return { result, ms: performance.now() - started };
 }

@@ -8,7 +8,7 @@ export interface RegistryActivity {
   rateLimits: Record<string, RateLimitInfo>;
   requests: Record<string, number>;
   /** A wait for missing images (wait-for-images): re-check rounds run and HEAD requests they made. */
-  wait?: { rounds: number; rechecks: number };
+  wait?: { rounds: number; rechecks: number; perRound: number[] };
 }
 
 /** What a scan concluded. Deliberately not the ManifestSet: that holds the pull secrets' passwords. */

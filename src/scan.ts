@@ -173,7 +173,15 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         contacted: [...client.contacted].sort(),
         rateLimits: Object.fromEntries(client.rateLimits),
         requests: client.requestCounts(),
-        ...(waiter ? { wait: { rounds: waiter.stats.rounds, rechecks: waiter.stats.checks } } : {}),
+        ...(waiter
+          ? {
+              wait: {
+                rounds: waiter.stats.rounds,
+                rechecks: waiter.stats.checks,
+                perRound: waiter.stats.perRound,
+              },
+            }
+          : {}),
       },
     };
   } finally {

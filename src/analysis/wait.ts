@@ -55,8 +55,8 @@ export class ImageWaiter {
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
-  /** Re-check rounds run, and HEAD requests they made (the benchmark's figures). */
-  readonly stats = { rounds: 0, checks: 0 };
+  /** Re-check rounds run, and HEAD requests they made, in all and per round (the benchmark's figures). */
+  readonly stats = { rounds: 0, checks: 0, perRound: [] as number[] };
 
   constructor(private readonly options: WaiterOptions) {
     this.now = options.now ?? Date.now;
@@ -112,6 +112,7 @@ export class ImageWaiter {
   /** One HEAD per missing reference; those found are settled at once. */
   private async round(): Promise<void> {
     this.stats.rounds++;
+    this.stats.perRound.push(this.waiting.size);
     await Promise.all(
       [...this.waiting].map(async ([key, entry]) => {
         this.stats.checks++;

@@ -78,7 +78,7 @@ describe('ImageWaiter', () => {
     expect(results).toEqual([true, true, true]);
     expect(early.asked).toEqual([1_000, 3_000]);
     expect(late.asked).toEqual([1_000, 3_000, 7_000, 15_000]);
-    expect(waiter.stats).toEqual({ rounds: 4, checks: 6 });
+    expect(waiter.stats).toEqual({ rounds: 4, checks: 6, perRound: [2, 2, 1, 1] });
     expect(progress[0]!.waiting).toEqual(['a:1', 'b:1']);
   });
 

@@ -117,6 +117,60 @@ describe('each container is traced to the values key, appVersion or template lin
     ]);
   });
 
+  it('registry/repository:tag | default .Chart.AppVersion: the tag key, else appVersion', async () => {
+    const template =
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: web\n      image: "{{ .Values.image.registry }}/{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"\n';
+    const { located, dir } = await scanChart(
+      recordingHelm(),
+      { render: { helmValues: ['values.yaml', 'values-prod.yaml'] } },
+      {
+        [`${CHART}/values.yaml`]: 'image:\n  registry: registry.test\n  repository: web\n  tag: ""\n',
+        [`${CHART}/templates/deployment.yaml`]: template,
+      },
+    );
+    expect(located).toEqual([
+      [
+        'registry.test/web:1.4.0',
+        `${CHART}/Chart.yaml:${await lineOf(dir, `${CHART}/Chart.yaml`, 'appVersion')}`,
+        'derived',
+        CHART,
+      ],
+      ['registry.test/web:1.5.0', `${CHART}/values-prod.yaml:2`, 'derived', `${CHART} (values-prod.yaml)`],
+    ]);
+  });
+
+  it('a values.schema.json that the probe values break: the probe render skips it, the plain one does not', async () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        image: { type: 'object', properties: { tag: { type: 'string', pattern: '^[0-9.]*$' } } },
+      },
+    };
+    const { located, result } = await scanChart(
+      recordingHelm(),
+      { render: { helmValues: ['values-prod.yaml'] } },
+      { [`${CHART}/values.schema.json`]: JSON.stringify(schema) },
+    );
+    expect(located[0]).toEqual([
+      'registry.test/web:1.5.0',
+      `${CHART}/values-prod.yaml:2`,
+      'derived',
+      `${CHART} (values-prod.yaml)`,
+    ]);
+    const broken = await scanChart(
+      recordingHelm(),
+      {},
+      {
+        [`${CHART}/values.schema.json`]: JSON.stringify(schema),
+        [`${CHART}/values.yaml`]: 'image:\n  repository: registry.test/web\n  tag: latest\n',
+      },
+    );
+    expect(broken.result.findings.map((f) => [f.rule, f.file])).toEqual([
+      ['helm-render-error', `${CHART}/Chart.yaml`],
+    ]);
+    expect(result.findings).toEqual([]);
+  });
+
   it('a key is chosen only when setting it really changes the image', async () => {
     const { located } = await scanChart(
       recordingHelm(),

@@ -43,6 +43,8 @@ export const DEFAULT_HELM_RUNNER: HelmRunner = {
     const args = ['template', request.release, request.chartDir, '--skip-tests'];
     for (const file of request.valuesFiles) args.push('--values', file);
     for (const [key, value] of request.setString) args.push('--set-string', `${key}=${value}`);
+    // A probe value is not the type or pattern a values.schema.json asks for: only probes skip it.
+    if (request.setString.length > 0) args.push('--skip-schema-validation');
     return runTool('helm', args, { network: false, timeoutMs: request.timeoutMs, env: SHORT_LIVED_GO });
   },
   dependencyBuild(request) {

@@ -45,35 +45,32 @@ export class Limiter {
   }
 }
 
+/** Says how an attempt went: `true` when the registry answered 429. */
+export type Report = (throttled: boolean) => void;
+
 /** What the transport asks before each attempt on a registry: a slot, and how the attempt went. */
 export interface Gate {
   /** Runs one attempt holding a slot; never a back-off sleep or a Retry-After wait. */
-  run<T>(attempt: () => Promise<T>): Promise<T>;
-  /** The registry answered 429: send less. */
-  throttled(): void;
-  /** The registry answered something else: recover towards the configured concurrency. */
-  answered(): void;
+  run<T>(attempt: (report: Report) => Promise<T>): Promise<T>;
 }
 
-/** One reduction per window: a burst of 429s from requests already in flight counts once. */
-const REDUCE_WINDOW_MS = 1_000;
-
 /**
- * A registry's slots, polite to rate limits (AIMD, as TCP and gRPC's adaptive throttling do): a 429
- * halves its concurrency, down to a quarter of the configured value; every `limit` answers without
- * one add a slot back, up to the configured value. The global limit is taken inside the registry's,
- * so a busy registry does not hold global slots while it waits.
+ * A registry's slots, polite to rate limits (AIMD, as TCP does): a 429 halves its concurrency, down
+ * to a quarter of the configured value, once per round trip (a 429 to an attempt that started before
+ * the last reduction does not reduce again); every `limit` answers without one add a slot back, up
+ * to the configured value. The global limit is taken inside the registry's, so a busy registry does
+ * not hold global slots while it waits.
  */
 export class RegistryGate implements Gate {
   private readonly limiter: Limiter;
   private readonly floor: number;
-  private lastReduction = -Infinity;
+  /** Reductions so far: an attempt remembers the count it started under. */
+  private reductions = 0;
   private answersSinceChange = 0;
 
   constructor(
     private readonly max: number,
     private readonly global: Limiter,
-    private readonly now: () => number = () => performance.now(),
   ) {
     this.limiter = new Limiter(max);
     this.floor = Math.max(1, Math.ceil(max / 4));
@@ -83,18 +80,23 @@ export class RegistryGate implements Gate {
     return this.limiter.capacity;
   }
 
-  run<T>(attempt: () => Promise<T>): Promise<T> {
-    return this.limiter.run(() => this.global.run(attempt));
+  run<T>(attempt: (report: Report) => Promise<T>): Promise<T> {
+    return this.limiter.run(() =>
+      this.global.run(() => {
+        const startedUnder = this.reductions;
+        return attempt((throttled) => (throttled ? this.throttled(startedUnder) : this.answered()));
+      }),
+    );
   }
 
-  throttled(): void {
+  private throttled(startedUnder: number): void {
     this.answersSinceChange = 0;
-    if (this.now() - this.lastReduction < REDUCE_WINDOW_MS) return;
-    this.lastReduction = this.now();
+    if (startedUnder < this.reductions) return; // already answered for by a reduction
+    this.reductions++;
     this.limiter.setLimit(Math.max(this.floor, Math.floor(this.limiter.capacity / 2)));
   }
 
-  answered(): void {
+  private answered(): void {
     if (this.limiter.capacity >= this.max) return;
     if (++this.answersSinceChange < this.limiter.capacity) return;
     this.answersSinceChange = 0;

@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { Pool, type Dispatcher } from 'undici';
 import { isForbiddenAddress } from './guard.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
-import type { Gate } from './limiter.js';
+import type { Gate, Report } from './limiter.js';
 
 /**
  * HTTP for registries: a keep-alive pool per origin (or one injected dispatcher), timeouts, bounded
@@ -194,22 +194,20 @@ export class Transport {
         this.options.requestTimeoutMs,
         this.options.firstByteTimeoutMs * 2 ** timeouts,
       );
-      const send = async () => {
+      const send = async (report?: Report) => {
         // A request that waited for its slot past the deadline is not sent.
         if (this.options.signal?.aborted) return pastDeadline();
         const began = performance.now();
         try {
-          return await this.followRedirects(url, options, headersTimeoutMs);
+          const result = await this.followRedirects(url, options, headersTimeoutMs);
+          if (!isFailure(result)) report?.(result.status === 429);
+          return result;
         } finally {
           busyMs += performance.now() - began;
         }
       };
       last = gate ? await gate.run(send) : await send();
       if (isFailure(last) && last.cause === 'timeout') timeouts++;
-      if (!isFailure(last)) {
-        if (last.status === 429) gate?.throttled();
-        else gate?.answered();
-      }
       const retryable = isFailure(last) ? last.transient === true : RETRY_STATUSES.has(last.status);
       if (!retryable || attempt === this.options.retries) break;
       const wait = this.backoff(attempt, isFailure(last) ? undefined : last.headers['retry-after']);

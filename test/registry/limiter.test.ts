@@ -58,31 +58,38 @@ describe('Limiter', () => {
 });
 
 describe('RegistryGate: polite to 429, then recovers', () => {
-  it('halves on a 429, once per window, never below a quarter; recovers one slot per `limit` answers', () => {
-    let now = 0;
-    const gate = new RegistryGate(16, new Limiter(100), () => now);
+  /** Runs one attempt through the gate that reports `throttled`, after `before` resolves. */
+  const attempt = (gate: RegistryGate, throttled: boolean, before: Promise<void> = Promise.resolve()) =>
+    gate.run(async (report) => {
+      await before;
+      report(throttled);
+    });
+
+  it('halves on a 429, once per round trip, never below a quarter; recovers one slot per `limit` answers', async () => {
+    const gate = new RegistryGate(16, new Limiter(100));
     expect(gate.concurrency).toBe(16);
-    gate.throttled();
+    // Three attempts in flight together all draw 429: one reduction, not three.
+    let release!: () => void;
+    const together = new Promise<void>((resolve) => (release = resolve));
+    const burst = [1, 2, 3].map(() => attempt(gate, true, together));
+    release();
+    await Promise.all(burst);
     expect(gate.concurrency).toBe(8);
-    gate.throttled(); // same window: requests already in flight answered 429 too
-    expect(gate.concurrency).toBe(8);
-    now += 1_000;
-    gate.throttled();
+    await attempt(gate, true); // started after the reduction: a new round trip
     expect(gate.concurrency).toBe(4);
-    now += 1_000;
-    gate.throttled();
+    await attempt(gate, true);
     expect(gate.concurrency).toBe(4); // the floor: a quarter of the configured value
-    for (let i = 0; i < 3; i++) gate.answered();
+    for (let i = 0; i < 3; i++) await attempt(gate, false);
     expect(gate.concurrency).toBe(4);
-    gate.answered();
+    await attempt(gate, false);
     expect(gate.concurrency).toBe(5);
-    for (let i = 0; i < 200; i++) gate.answered();
+    for (let i = 0; i < 200; i++) await attempt(gate, false);
     expect(gate.concurrency).toBe(16); // back to what was configured, not beyond
   });
 
-  it('a registry limited to 1 stays at 1', () => {
-    const gate = new RegistryGate(1, new Limiter(16), () => 0);
-    gate.throttled();
+  it('a registry limited to 1 stays at 1', async () => {
+    const gate = new RegistryGate(1, new Limiter(16));
+    await attempt(gate, true);
     expect(gate.concurrency).toBe(1);
   });
 });

@@ -161,3 +161,24 @@ describe('a failed ping is not remembered for the whole run', () => {
     expect(registry.paths.filter((p) => p === '/v2/')).toHaveLength(1);
   });
 });
+
+describe('a registry that rate-limits: fewer requests at once, then back up', () => {
+  it('a registry that answers 429 past 4 requests in flight: every image answered, few 429s', async () => {
+    let throttled = 0;
+    const registry = await serve((req, res, seen) => {
+      if (req.url === '/v2/') return res.writeHead(200).end('{}');
+      if (seen.inFlight > 4) {
+        throttled++;
+        return res.writeHead(429, { 'retry-after': '0' }).end();
+      }
+      manifest(res);
+    }, 50);
+    const c = client({ perRegistryConcurrency: 16, concurrency: 64 });
+    const outcomes = await Promise.all(
+      Array.from({ length: 64 }, (_, i) => c.probe(probe(registry.host, `v${i}`))),
+    );
+    expect(outcomes.filter((o) => o.kind !== 'exists')).toEqual([]);
+    // 16 at once against a limit of 4 would draw 12 refusals per round: halving stops that early.
+    expect(throttled).toBeLessThan(40);
+  });
+});

@@ -89,13 +89,11 @@ describe('retries: a slot per attempt, never while waiting; stalls cut short', (
       run: async (attempt) => {
         seen.held++;
         try {
-          return await attempt();
+          return await attempt((throttled) => void (throttled ? seen.throttled++ : seen.answered++));
         } finally {
           seen.held--;
         }
       },
-      throttled: () => void seen.throttled++,
-      answered: () => void seen.answered++,
     };
     return { seen, gate };
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { readInputs } from '../../src/action.js';
 import { scan } from '../../src/scan.js';
 import { pushImage } from '../harness/push.js';
@@ -151,6 +151,32 @@ describe('waiting for images', () => {
     expect(awaited.report!.images[0]!.status).toBe('available');
     expect(awaited.seconds).toBeLessThan(12);
   }, 45_000);
+});
+
+describe('the action waiting', () => {
+  it('logs the progress with core.info, and ends with the error it would have had', async () => {
+    const image = `${open}/app:8.8.8`;
+    const file = await manifest(image);
+    const inputs = { 'INPUT_PENDING-IMAGES': image, 'INPUT_WAIT-FOR-IMAGES': '2s' };
+    Object.assign(process.env, inputs);
+    let out = '';
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out += String(chunk);
+      return true;
+    });
+    let result;
+    try {
+      const settings = await readInputs({ GITHUB_WORKSPACE: dir });
+      result = await scan({ ...settings.scan, paths: [file] });
+    } finally {
+      write.mockRestore();
+      for (const name of Object.keys(inputs)) delete process.env[name];
+    }
+    expect(out.split('\n')).toContain(`waiting for 1 image: ${image}; 2s left`);
+    expect(result.findings.map((f) => [f.rule, f.message.endsWith('(waited 2s)')])).toEqual([
+      ['tag-not-found', true],
+    ]);
+  });
 });
 
 describe('bad input is a one-line usage error naming the setting', () => {

@@ -361,4 +361,42 @@ spec:
       ]),
     ).toEqual([['ghcr.io/acme/web:2.5', 'chart/.argocd-source-web.yaml', 4, 'derived']]);
   });
+
+  it('a Kustomization of an ExternalArtifact maps back through its ArtifactGenerator (flux2-kustomize-helm-example today)', async () => {
+    const cluster = (env: string) => ({
+      [`clusters/${env}/artifacts.yaml`]: `apiVersion: source.extensions.fluxcd.io/v1beta1
+kind: ArtifactGenerator
+metadata: {name: flux-system, namespace: flux-system}
+spec:
+  sources:
+    - {alias: monorepo, kind: GitRepository, name: flux-system}
+  artifacts:
+    - name: apps
+      originRevision: "@monorepo"
+      copy:
+        - {from: "@monorepo/apps/base/**", to: "@artifact/base/"}
+        - {from: "@monorepo/apps/${env}/**", to: "@artifact/${env}/"}
+`,
+      [`clusters/${env}/apps.yaml`]: `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  sourceRef: {kind: ExternalArtifact, name: apps}
+  path: ./${env}
+`,
+      [`apps/${env}/kustomization.yaml`]: `resources: [../base]\nimages: [{name: ghcr.io/acme/web, newTag: "${env}"}]\n`,
+    });
+    const root = await repository({
+      ...cluster('production'),
+      ...cluster('staging'),
+      'apps/base/kustomization.yaml': 'resources: [deployment.yaml]\n',
+      'apps/base/deployment.yaml': deployment('ghcr.io/acme/web:1.0'),
+    });
+    const result = await scanOffline(root);
+    expect(result.findings).toEqual([]);
+    expect(result.images.map((image) => [image.reference, image.locations[0]!.renderedBy])).toEqual([
+      ['ghcr.io/acme/web:production', ['Kustomization flux-system/apps (clusters/production/apps.yaml)']],
+      ['ghcr.io/acme/web:staging', ['Kustomization flux-system/apps (clusters/staging/apps.yaml)']],
+    ]);
+  });
 });

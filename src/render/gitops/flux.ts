@@ -33,18 +33,21 @@ export function planFlux(objects: GitOpsObjects, repository: Repository): GitOps
       const kind = str(get(sourceRef, 'kind')) ?? 'GitRepository';
       const name = str(get(sourceRef, 'name')) ?? '';
       const namespace = str(get(sourceRef, 'namespace')) ?? object.namespace;
-      const where = inRepository(objects, repository, kind, name, namespace);
-      if (!where.inRepository) {
+      const where = inRepository(objects, repository, kind, name, namespace, object.source.absolute);
+      const written = str(getPath(object.root, 'spec', 'path')) ?? './';
+      const local = where.inRepository ? where.toRepository(written) : undefined;
+      if (local === undefined) {
         problem(
           'gitops-source-not-checked',
           object,
           get(sourceRef, 'name'),
-          `Kustomization ${object.name} deploys from ${where.describe}, not this repository: not rendered or checked here.`,
+          where.inRepository
+            ? `Kustomization ${object.name}: path "${written}" of ${where.describe} is not copied from this repository by its ArtifactGenerator; not rendered or checked here.`
+            : `Kustomization ${object.name} deploys from ${where.describe}, not this repository: not rendered or checked here.`,
         );
         continue;
       }
-      const unit = fluxUnit(object, objects, repository, plan);
-      if (unit) plan.units.push(unit);
+      plan.units.push(fluxUnit(object, objects, repository, local, plan));
     } else if (object.group === 'helm.toolkit.fluxcd.io' && object.kind === 'HelmRelease') {
       const chart = getPath(object.root, 'spec', 'chart', 'spec');
       const sourceRef = get(chart, 'sourceRef');
@@ -52,6 +55,8 @@ export function planFlux(objects: GitOpsObjects, repository: Repository): GitOps
       const name = str(get(sourceRef, 'name')) ?? '';
       const chartName = str(get(chart, 'chart')) ?? '';
       const chartRef = getPath(object.root, 'spec', 'chartRef');
+      // A kustomize patch of a HelmRelease (an overlay's values) names no chart: not a release.
+      if (!get(chart, 'chart') && !get(chart, 'sourceRef') && !chartRef) continue;
       if (kind === 'GitRepository' && !chartRef) {
         const where = inRepository(
           objects,
@@ -59,6 +64,7 @@ export function planFlux(objects: GitOpsObjects, repository: Repository): GitOps
           kind,
           name,
           str(get(sourceRef, 'namespace')) ?? object.namespace,
+          object.source.absolute,
         );
         if (where.inRepository) {
           plan.units.push(helmReleaseUnit(object, chart!, objects, repository, plan));
@@ -81,43 +87,125 @@ export function planFlux(objects: GitOpsObjects, repository: Repository): GitOps
   return plan;
 }
 
+/** Where a source's files are: this repository (with a path mapping into it), or elsewhere. */
+type SourceLocation =
+  | { inRepository: true; describe: string; toRepository: (written: string) => string | undefined }
+  | { inRepository: false; describe: string };
+
+const IDENTITY = (written: string) => written.replace(/^\/+/, '');
+
 function inRepository(
   objects: GitOpsObjects,
   repository: Repository,
   kind: string,
   name: string,
   namespace: string | undefined,
-): { inRepository: boolean; describe: string } {
+  near: string,
+): SourceLocation {
+  if (kind === 'ExternalArtifact') return generatedArtifact(objects, repository, name, namespace, near);
   if (kind !== 'GitRepository') return { inRepository: false, describe: `${kind} ${name}` };
-  const source = objects.controllers.find(
-    (object) =>
-      object.group === 'source.toolkit.fluxcd.io' &&
-      object.kind === 'GitRepository' &&
-      object.name === name &&
-      (namespace === undefined || object.namespace === undefined || object.namespace === namespace),
+  const source = nearest(
+    objects.controllers.filter(
+      (object) =>
+        object.group === 'source.toolkit.fluxcd.io' &&
+        object.kind === 'GitRepository' &&
+        object.name === name &&
+        (namespace === undefined || object.namespace === undefined || object.namespace === namespace),
+    ),
+    near,
   );
   const url = str(getPath(source?.root, 'spec', 'url'));
   if (url !== undefined && repository.urls.has(normalizeRepoUrl(url)))
-    return { inRepository: true, describe: url };
-  if (name === BOOTSTRAP_SOURCE) return { inRepository: true, describe: name };
+    return { inRepository: true, describe: url, toRepository: IDENTITY };
+  if (name === BOOTSTRAP_SOURCE) return { inRepository: true, describe: name, toRepository: IDENTITY };
   return { inRepository: false, describe: url ?? `GitRepository ${name}` };
+}
+
+/**
+ * An ExternalArtifact made by a source-watcher ArtifactGenerator (the current flux2-kustomize-helm-example
+ * layout): in this repository when its `copy` rules take directories (`@alias/dir/**`) of an
+ * in-repository GitRepository, and a path in the artifact maps back through the rule whose `to` holds it.
+ */
+function generatedArtifact(
+  objects: GitOpsObjects,
+  repository: Repository,
+  name: string,
+  namespace: string | undefined,
+  near: string,
+): SourceLocation {
+  const describe = `ExternalArtifact ${name}`;
+  const artifactOf = (generator: GitOpsObject) =>
+    items(getPath(generator.root, 'spec', 'artifacts')).find((entry) => str(get(entry, 'name')) === name);
+  const generator = nearest(
+    objects.controllers.filter(
+      (object) =>
+        object.kind === 'ArtifactGenerator' &&
+        (!namespace || !object.namespace || object.namespace === namespace) &&
+        artifactOf(object) !== undefined,
+    ),
+    near,
+  );
+  if (!generator) return { inRepository: false, describe };
+  const local = new Set<string>();
+  for (const source of items(getPath(generator.root, 'spec', 'sources'))) {
+    const alias = str(get(source, 'alias'));
+    const kind = str(get(source, 'kind')) ?? '';
+    const where = inRepository(
+      objects,
+      repository,
+      kind === 'ExternalArtifact' ? '' : kind,
+      str(get(source, 'name')) ?? '',
+      str(get(source, 'namespace')) ?? generator.namespace,
+      generator.source.absolute,
+    );
+    if (alias && where.inRepository) local.add(alias);
+  }
+  const rules = items(get(artifactOf(generator), 'copy')).flatMap((rule) => {
+    const from = /^@([^/]+)\/(?:(.*?)\/)?\*\*$/.exec(str(get(rule, 'from')) ?? '');
+    const to = /^@artifact\/(.*?)\/?$/.exec(str(get(rule, 'to')) ?? '');
+    return from && to && local.has(from[1]!) ? [{ source: from[2] ?? '', target: to[1] ?? '' }] : [];
+  });
+  if (rules.length === 0) return { inRepository: false, describe };
+  const toRepository = (written: string) => {
+    const wanted = path.posix.normalize(written.replace(/^\/+/, '')).replace(/^\.\/?|\/$/g, '');
+    const rule = rules
+      .filter(({ target }) => target === '' || wanted === target || wanted.startsWith(`${target}/`))
+      .sort((a, b) => b.target.length - a.target.length)[0];
+    return rule && path.posix.join(rule.source, wanted.slice(rule.target.length));
+  };
+  return { inRepository: true, describe, toRepository };
+}
+
+/**
+ * Of several same-named objects (one per cluster directory, as flux bootstrap writes them), the one
+ * whose file shares the longest directory prefix with `near`.
+ */
+function nearest(candidates: GitOpsObject[], near: string): GitOpsObject | undefined {
+  const shared = (file: string) => {
+    const a = path.dirname(file).split(path.sep);
+    const b = path.dirname(near).split(path.sep);
+    let i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    return i;
+  };
+  return [...candidates].sort((x, y) => shared(y.source.absolute) - shared(x.source.absolute))[0];
 }
 
 function fluxUnit(
   object: GitOpsObject,
   objects: GitOpsObjects,
   repository: Repository,
+  local: string,
   plan: GitOpsPlan,
-): GitOpsUnit | undefined {
+): GitOpsUnit {
   const spec = get(object.root, 'spec');
   const pathNode = get(spec, 'path');
-  const written = str(pathNode) ?? './';
   const label = `Kustomization ${object.namespace ? `${object.namespace}/` : ''}${object.name}`;
   const unit: GitOpsUnit = {
     label,
     objectFile: object.source.absolute,
     anchor: object.anchor,
-    dir: path.resolve(repository.root, written.replace(/^\/+/, '')),
+    dir: path.resolve(repository.root, local),
     layout: { kind: 'flux' },
     images: imagesEntries(object, get(spec, 'images'), 'spec.images'),
     inputs: [],

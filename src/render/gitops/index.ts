@@ -55,6 +55,12 @@ export async function planGitOps(options: GitOpsPlanOptions): Promise<GitOpsPlan
     const kustomization = unit.layout.kind === 'helm' ? undefined : await kustomizationIn(unit.dir);
     units.push(kustomization ? { ...unit, kustomization } : unit);
   }
+  // One object name per cluster directory is common (flux bootstrap): name the file where they collide.
+  const files = new Map<string, Set<string>>();
+  for (const unit of units) files.set(unit.label, (files.get(unit.label) ?? new Set()).add(unit.objectFile));
+  for (const unit of units)
+    if (files.get(unit.label)!.size > 1)
+      unit.label = `${unit.label} (${path.relative(options.cwd, unit.objectFile).split(path.sep).join('/')})`;
   return { units, problems };
 }
 

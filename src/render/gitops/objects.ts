@@ -21,6 +21,7 @@ const GROUPS = new Set([
   'kustomize.toolkit.fluxcd.io',
   'source.toolkit.fluxcd.io',
   'helm.toolkit.fluxcd.io',
+  'source.extensions.fluxcd.io',
 ]);
 const KINDS = new Set([
   'Application',
@@ -31,9 +32,10 @@ const KINDS = new Set([
   'HelmRepository',
   'OCIRepository',
   'HelmChart',
+  'ArtifactGenerator',
 ]);
 /** Cheap test before parsing: most files name neither controller. */
-const MENTIONS = /argoproj\.io|toolkit\.fluxcd\.io/;
+const MENTIONS = /argoproj\.io|fluxcd\.io/;
 /** Argo CD and Flux objects live in small files; larger ones are left to the raw scan's limits. */
 const MAX_OBJECT_FILE_BYTES = 1024 * 1024;
 const DATA = /kind:\s*["']?(ConfigMap|Secret)\b/;

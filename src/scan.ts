@@ -16,6 +16,7 @@ import { appendManifestSet, emptyManifestSet } from './manifests/extract.js';
 import { discoverManifestFiles, readManifests } from './manifests/files.js';
 import { DEFAULT_RENDER_SETTINGS, renderManifests, type RenderSettings } from './render/index.js';
 import { RegistryClient } from './registry/client.js';
+import { isForbiddenAddress } from './registry/guard.js';
 import type { Platform } from './registry/types.js';
 import type { ScanResult } from './scan-result.js';
 import { DEFAULT_SETTINGS, formatDuration, InputError, registrySettings } from './settings.js';
@@ -87,7 +88,13 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     paths: options.paths,
     files,
     defaultNamespace: options.defaultNamespace,
-    settings: { ...DEFAULT_RENDER_SETTINGS, ...options.render, timeoutMs: deadline.renderTimeoutMs },
+    settings: {
+      ...DEFAULT_RENDER_SETTINGS,
+      // helm-dependencies fetches what a pull request's Chart.yaml names: never from metadata addresses.
+      helmMayNotFetch: isForbiddenAddress,
+      ...options.render,
+      timeoutMs: deadline.renderTimeoutMs,
+    },
     deadline: deadline.renderBy,
     ...(options.imagePaths ? { imagePaths: options.imagePaths } : {}),
     ...(options.changedFiles ? { changedFiles: options.changedFiles } : {}),

@@ -40,6 +40,8 @@ export interface RenderSettings {
   helmValues: string[];
   /** Let `helm dependency build` fetch dependencies that are not vendored (helm-dependencies). */
   helmDependencies: boolean;
+  /** Addresses helm may not fetch dependencies from (the registry's guard, injected by the scan). */
+  helmMayNotFetch?: (address: string) => boolean;
   /** Per render. */
   timeoutMs: number;
   /** Tests substitute these; by default kubectl (or kustomize) and helm from PATH. */
@@ -149,6 +151,7 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
     runner: settings.helmRunner ?? DEFAULT_HELM_RUNNER,
     timeoutMs: settings.timeoutMs,
     dependencies: settings.helmDependencies,
+    ...(settings.helmMayNotFetch ? { mayNotFetch: settings.helmMayNotFetch } : {}),
     ...(options.imagePaths ? { imagePaths: options.imagePaths } : {}),
   });
   // A chart helm cannot render (helm missing, dependencies not vendored) is a finding, not a render.

@@ -234,6 +234,58 @@ describe('a dependency fetched from OCI that renders a container itself', () => 
   });
 });
 
+describe('dependency builds a pull request cannot turn against the runner', () => {
+  it('a file:// dependency outside the repository is not read', async () => {
+    const outside = await scratchDir('helm-outside');
+    dirs.push(outside);
+    await copyFixture('helm/lab/worker', path.join(outside, 'worker'), host);
+    const chart = `${SHOP}/Chart.yaml`;
+    const { result, line, helm } = await scanCharts(
+      ['shop'],
+      {},
+      {
+        [chart]: (await fixture('shop/Chart.yaml')).replace('file://../worker', `file://${outside}/worker`),
+      },
+    );
+    expect(result.findings.map((f) => [f.rule, f.file, f.line, f.message])).toEqual([
+      [
+        'helm-render-error',
+        chart,
+        await line(chart, 'name: worker'),
+        `helm dependency build ${SHOP} refused: the file:// dependency worker (file://${outside}/worker) is outside the repository, so it is not read`,
+      ],
+    ]);
+    expect(helm.builds).toEqual([]);
+  });
+
+  // The scan injects the registry's guard (link-local and metadata addresses); loopback stands in here.
+  it.each([
+    ['an address the guard refuses', '127.0.0.2', '127.0.0.2', 'is 127.0.0.2'],
+    ['a name that resolves to one', 'localhost', '127.0.0.1', 'is localhost, which resolves to 127.0.0.1'],
+  ])('a repository at %s is not fetched', async (_name, repositoryHost, refused, says) => {
+    const chart = `${NGINX}/Chart.yaml`;
+    const { result, line, helm } = await scanCharts(
+      ['nginx'],
+      { helmDependencies: true, helmMayNotFetch: (address) => address === refused },
+      {
+        [chart]: (await fixture('nginx/Chart.yaml')).replace(
+          `oci://${host}/charts`,
+          `oci://${repositoryHost}:1/charts`,
+        ),
+      },
+    );
+    expect(result.findings.map((f) => [f.rule, f.file, f.line, f.message])).toEqual([
+      [
+        'helm-render-error',
+        chart,
+        await line(chart, 'name: common'),
+        `helm dependency build ${NGINX} refused: the repository of common (oci://${repositoryHost}:1/charts) ${says}, a link-local/metadata address, so it is not fetched`,
+      ],
+    ]);
+    expect(helm.builds).toEqual([]);
+  });
+});
+
 describe('dependencies in requirements.yaml (apiVersion v1)', () => {
   const legacy = (version: string) => ({
     'charts/legacy/Chart.yaml': 'apiVersion: v1\nname: legacy\nversion: 1.0.0\n',

@@ -1,6 +1,8 @@
 import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { lookup } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { SourceLocation } from '../../findings.js';
 import { get, str } from '../../manifests/yaml-tree.js';
 import { runTool } from '../process.js';
 import type { SourceFiles } from '../sources.js';
@@ -20,11 +22,15 @@ export type PreparedChart =
   | { ok: true; layout: ChartLayout }
   /** Dependencies that are not vendored and may not be fetched (helm-dependencies is off). */
   | { ok: false; missing: Dependency[] }
-  | { ok: false; missing?: undefined; message: string; toolMissing: boolean };
+  | { ok: false; missing?: undefined; message: string; toolMissing: boolean; at?: SourceLocation };
 
 export interface PrepareOptions {
   /** helm-dependencies: let `helm dependency build` fetch from repositories over the network. */
   network: boolean;
+  /** The working directory: `file://` dependencies outside it are not read. */
+  root: string;
+  /** Addresses helm may not fetch from (link-local, metadata), injected by the scan. */
+  mayNotFetch?: (address: string) => boolean;
   timeoutMs: number;
   runner: HelmRunner;
 }
@@ -76,6 +82,8 @@ export async function prepareChart(
     const written = fileDependencyPath(dependency);
     return written === undefined ? [] : [{ name: dependency.name, written }];
   });
+  const refused = await refusal(dependencies, missing, chart, options);
+  if (refused) return { ok: false, toolMissing: false, ...refused };
   const ups = Math.max(0, ...local.map((dependency) => leadingUps(dependency.written)));
   const scratch = await mkdtemp(path.join(tmpdir(), 'imagepull-preflight-chart-'));
   const dispose = () => rm(scratch, { recursive: true, force: true });
@@ -127,6 +135,52 @@ export async function prepareChart(
   } catch (error) {
     await dispose();
     return { ok: false, message: (error as Error).message, toolMissing: false };
+  }
+}
+
+/**
+ * Why a dependency build may not run: a `file://` dependency outside the working directory (a pull
+ * request must not make the check read the runner's other files), or a repository whose host is or
+ * resolves to a link-local/metadata address.
+ */
+async function refusal(
+  dependencies: Dependency[],
+  missing: Dependency[],
+  chart: Chart,
+  options: PrepareOptions,
+): Promise<{ message: string; at: SourceLocation } | undefined> {
+  for (const dependency of dependencies) {
+    const written = fileDependencyPath(dependency);
+    if (written === undefined || isInside(options.root, path.resolve(chart.dir, written))) continue;
+    return {
+      message: `the file:// dependency ${dependency.name} (${dependency.repository}) is outside the repository, so it is not read`,
+      at: dependency.location,
+    };
+  }
+  if (!options.mayNotFetch) return undefined;
+  for (const dependency of missing) {
+    const host = repositoryHost(dependency.repository);
+    if (host === undefined) continue;
+    const addresses = await lookup(host, { all: true }).catch(() => []);
+    const forbidden = [host, ...addresses.map((entry) => entry.address)].find(options.mayNotFetch);
+    if (forbidden === undefined) continue;
+    return {
+      message: `the repository of ${dependency.name} (${dependency.repository}) is${forbidden === host ? '' : ` ${host}, which resolves to`} ${forbidden}, a link-local/metadata address, so it is not fetched`,
+      at: dependency.location,
+    };
+  }
+  return undefined;
+}
+
+/** The host of `oci://` and `http(s)://` repositories; undefined for `@name`/`alias:` repository names. */
+function repositoryHost(repository: string): string | undefined {
+  try {
+    const url = new URL(repository);
+    return ['oci:', 'http:', 'https:'].includes(url.protocol)
+      ? url.hostname.replace(/^\[|\]$/g, '')
+      : undefined;
+  } catch {
+    return undefined;
   }
 }
 

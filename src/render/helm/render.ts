@@ -30,6 +30,8 @@ export interface HelmRenderOptions {
   timeoutMs: number;
   /** helm-dependencies: build dependencies that are not vendored, fetching them over the network. */
   dependencies: boolean;
+  /** Addresses a dependency build may not fetch from (link-local, metadata). */
+  mayNotFetch?: (address: string) => boolean;
 }
 
 /** A scalar that set part of an image: as written, and as helm prints it. */
@@ -174,6 +176,8 @@ export class HelmRenderer {
     const missing = await missingDependencies(chart, dependencies, this.sources);
     const result = await prepareChart(chart, dependencies, missing, {
       network: this.options.dependencies,
+      root: this.options.cwd,
+      ...(this.options.mayNotFetch ? { mayNotFetch: this.options.mayNotFetch } : {}),
       timeoutMs: this.options.timeoutMs,
       runner: this.options.runner,
     });
@@ -192,8 +196,8 @@ export class HelmRenderer {
       else
         addProblem(into, {
           kind: 'helm-render-error',
-          ...missing[0]!.location,
-          message: `helm dependency build ${label} fails: ${this.clean(result.message, undefined, chart)}`,
+          ...(result.at ?? missing[0]!.location),
+          message: `helm dependency build ${label} ${result.at ? 'refused' : 'fails'}: ${this.clean(result.message, undefined, chart)}`,
         });
       return undefined;
     }

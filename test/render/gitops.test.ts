@@ -399,4 +399,21 @@ spec:
       ['ghcr.io/acme/web:staging', ['Kustomization flux-system/apps (clusters/staging/apps.yaml)']],
     ]);
   });
+
+  it('a config management plugin source is one notice, and its path is left to the scan', async () => {
+    const root = await repository({
+      'app.yaml': application('web') + '    plugin:\n      name: envsubst\n',
+      'web/deployment.yaml': deployment('ghcr.io/acme/web:1.0'),
+    });
+    const result = await scanOffline(root);
+    expect(result.findings.map((f) => [f.rule, f.file, f.line, f.message])).toEqual([
+      [
+        'gitops-source-not-checked',
+        'app.yaml',
+        9,
+        'Application web: path "web" is rendered by the config management plugin "envsubst", which does not run here; not checked as the plugin renders it.',
+      ],
+    ]);
+    expect(result.images.map((image) => image.reference)).toEqual(['ghcr.io/acme/web:1.0']);
+  });
 });

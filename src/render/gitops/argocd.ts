@@ -86,6 +86,15 @@ async function planApplication(
       continue;
     }
     if (written === undefined) continue; // a `ref:` source of this repository: its files are read raw
+    const plugin = get(source, 'plugin');
+    if (plugin) {
+      plan.problems.push({
+        kind: 'gitops-source-not-checked',
+        ...locateIn(object, get(plugin, 'name') ?? pathNode),
+        message: `${label}: path "${written}" is rendered by the config management plugin${str(get(plugin, 'name')) ? ` "${str(get(plugin, 'name'))}"` : ''}, which does not run here; not checked as the plugin renders it.`,
+      });
+      continue;
+    }
     const dir = path.resolve(repository.root, written.replace(/^\/+/, ''));
     if (!(await stat(dir).catch(() => undefined))?.isDirectory()) {
       plan.problems.push({

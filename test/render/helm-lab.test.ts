@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -252,10 +252,33 @@ describe('dependency builds a pull request cannot turn against the runner', () =
         'helm-render-error',
         chart,
         await line(chart, 'name: worker'),
-        `helm dependency build ${SHOP} refused: the file:// dependency worker (file://${outside}/worker) is outside the repository, so it is not read`,
+        `${SHOP} was not rendered and its images were not checked: the file:// dependency worker (file://${outside}/worker) is outside the repository, so it is not read.`,
       ],
     ]);
     expect(helm.builds).toEqual([]);
+  });
+
+  it('a symbolic link out of the repository inside the chart: the chart is not rendered', async () => {
+    const { dir } = await scanCharts(['shop', 'worker'], {});
+    await symlink('/etc/hostname', path.join(dir, SHOP, 'templates/leak.yaml'));
+    const helm = recordingHelm();
+    const result = await scan({
+      cwd: dir,
+      paths: ['.'],
+      defaultNamespace: 'default',
+      maxFileSize: 1e6,
+      offline: true,
+      registry: DEFAULT_REGISTRY_SETTINGS,
+      render: { helmRunner: helm },
+    });
+    expect(result.findings.map((f) => [f.rule, f.file, f.message])).toEqual([
+      [
+        'helm-render-error',
+        `${SHOP}/Chart.yaml`,
+        `${SHOP} was not rendered and its images were not checked: ${SHOP}/templates/leak.yaml is a symbolic link to outside the repository, which helm would read into the chart.`,
+      ],
+    ]);
+    expect(helm.calls.map((call) => path.basename(call.chartDir))).toEqual(['worker', 'worker']);
   });
 
   // The scan injects the registry's guard (link-local and metadata addresses); loopback stands in here.
@@ -279,7 +302,7 @@ describe('dependency builds a pull request cannot turn against the runner', () =
         'helm-render-error',
         chart,
         await line(chart, 'name: common'),
-        `helm dependency build ${NGINX} refused: the repository of common (oci://${repositoryHost}:1/charts) ${says}, a link-local/metadata address, so it is not fetched`,
+        `${NGINX} was not rendered and its images were not checked: the repository of common (oci://${repositoryHost}:1/charts) ${says}, a link-local/metadata address, so it is not fetched.`,
       ],
     ]);
     expect(helm.builds).toEqual([]);

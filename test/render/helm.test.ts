@@ -221,6 +221,20 @@ describe('charts that are not rendered', () => {
     expect(result.images).toEqual([]);
   });
 
+  it('without helm, charts take nothing from max-render-roots: a kustomization still renders', async () => {
+    const { result } = await scanChart(
+      NO_HELM,
+      { render: { maxRoots: 1, helmValues: ['values*.yaml'] } },
+      {
+        'deploy/kustomization.yaml': 'resources: [pod.yaml]\n',
+        'deploy/pod.yaml':
+          'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: app\n      image: registry.test/app:1.0.0\n',
+      },
+    );
+    expect(result.rendered).toEqual({ roots: ['deploy'], capped: false });
+    expect(result.findings.map((f) => f.rule)).toEqual(['render-tool-missing']);
+  });
+
   it('a template outside any chart still gets the not-rendered notice', async () => {
     const { result } = await scanChart(
       NO_HELM,

@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, realpath, rm, symlink } from 'node:fs/promises';
 import { lookup } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -75,6 +75,11 @@ export async function prepareChart(
   missing: Dependency[],
   options: PrepareOptions,
 ): Promise<PreparedChart> {
+  const link = await linkOutside(chart.dir, options.root);
+  if (link) {
+    const message = `${link} is a symbolic link to outside the repository, which helm would read into the chart`;
+    return { ok: false, toolMissing: false, message, at: chart.anchor };
+  }
   if (missing.length === 0) return { ok: true, layout: inPlace(chart.dir) };
   const remote = missing.filter((dependency) => fileDependencyPath(dependency) === undefined);
   if (remote.length > 0 && !options.network) return { ok: false, missing: remote };
@@ -168,6 +173,26 @@ async function refusal(
       message: `the repository of ${dependency.name} (${dependency.repository}) is${forbidden === host ? '' : ` ${host}, which resolves to`} ${forbidden}, a link-local/metadata address, so it is not fetched`,
       at: dependency.location,
     };
+  }
+  return undefined;
+}
+
+/** How many entries of a chart are looked at for links: charts are small; a bound keeps it so. */
+const MAX_CHART_ENTRIES = 10_000;
+
+/**
+ * A symbolic link in the chart whose target is outside `root`, as the chart names it: helm follows
+ * links, so a pull request could make it read (and print) the runner's files, `/proc/self/environ` say.
+ */
+async function linkOutside(dir: string, root: string): Promise<string | undefined> {
+  const realRoot = await realpath(root).catch(() => root);
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const entry of entries.slice(0, MAX_CHART_ENTRIES)) {
+    if (!entry.isSymbolicLink()) continue;
+    const link = path.join(entry.parentPath, entry.name);
+    const target = await realpath(link).catch(() => undefined);
+    if (target === undefined || !isInside(realRoot, target))
+      return path.relative(root, link).split(path.sep).join('/');
   }
   return undefined;
 }

@@ -197,7 +197,9 @@ export class HelmRenderer {
         addProblem(into, {
           kind: 'helm-render-error',
           ...(result.at ?? missing[0]!.location),
-          message: `helm dependency build ${label} ${result.at ? 'refused' : 'fails'}: ${this.clean(result.message, undefined, chart)}`,
+          message: result.at
+            ? `${label} was not rendered and its images were not checked: ${result.message}.`
+            : `helm dependency build ${label} fails: ${this.clean(result.message, undefined, chart)}`,
         });
       return undefined;
     }

@@ -416,4 +416,41 @@ spec:
     ]);
     expect(result.images.map((image) => image.reference)).toEqual(['ghcr.io/acme/web:1.0']);
   });
+
+  it('malformed Argo CD and Flux objects of every shape never crash the scan', async () => {
+    const shapes = [
+      'spec: 42',
+      'spec: {source: [1, 2]}',
+      'spec: {source: {repoURL: {a: 1}, path: [x]}}',
+      'spec: {source: {repoURL: "https://github.com/acme/deploy", path: web, kustomize: {images: {a: 1}}}}',
+      'spec: {source: {repoURL: "https://github.com/acme/deploy", path: web, kustomize: {images: [[1], {}, "", "=", "a=@"]}}}',
+      'spec: {source: {repoURL: "https://github.com/acme/deploy", path: web, directory: {recurse: yes, include: "{[", exclude: 7}}}',
+      'spec: {sources: {not: a-list}}',
+      'spec: {template: 5}',
+    ];
+    const flux = [
+      'spec: {sourceRef: flux-system, path: ./web, postBuild: [1]}',
+      'spec: {sourceRef: {name: flux-system}, path: [1], postBuild: {substitute: [a, b], substituteFrom: [{}, 3, {kind: Secret}]}}',
+      'spec: {sourceRef: {name: flux-system}, path: ./web, images: [{newTag: 1}, 5, {name: "("}], targetNamespace: {a: 1}}',
+      'spec: {chart: {spec: {chart: [1], sourceRef: {kind: GitRepository, name: flux-system}}}, valuesFrom: [{kind: ConfigMap}], values: 3}',
+    ];
+    const documents = [
+      ...shapes.map(
+        (shape, i) =>
+          `apiVersion: argoproj.io/v1alpha1\nkind: ${i === 7 ? 'ApplicationSet' : 'Application'}\nmetadata: {name: a${i}}\n${shape}\n`,
+      ),
+      ...flux.map(
+        (shape, i) =>
+          `apiVersion: ${i === 3 ? 'helm.toolkit.fluxcd.io/v2' : 'kustomize.toolkit.fluxcd.io/v1'}\nkind: ${i === 3 ? 'HelmRelease' : 'Kustomization'}\nmetadata: {name: f${i}}\n${shape}\n`,
+      ),
+    ];
+    const root = await repository({
+      'objects.yaml': documents.join('---\n'),
+      'web/deployment.yaml': deployment('ghcr.io/acme/web:1.0'),
+      'web/.argocd-source.yaml': 'kustomize: [1]\nhelm: {parameters: {a: b}}\n',
+    });
+    const result = await scanOffline(root);
+    expect(result.findings.every((f) => f.file !== '' && f.line >= 1)).toBe(true);
+    expect(result.images.map((image) => image.reference)).toContain('ghcr.io/acme/web:1.0');
+  });
 });

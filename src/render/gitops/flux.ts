@@ -118,7 +118,7 @@ function inRepository(
   if (url !== undefined && repository.urls.has(normalizeRepoUrl(url)))
     return { inRepository: true, describe: url, toRepository: IDENTITY };
   if (name === BOOTSTRAP_SOURCE) return { inRepository: true, describe: name, toRepository: IDENTITY };
-  return { inRepository: false, describe: url ?? `GitRepository ${name}` };
+  return { inRepository: false, describe: url ?? `GitRepository ${name || '(no name)'}` };
 }
 
 /**
@@ -240,6 +240,14 @@ function helmReleaseUnit(
     const kind = str(get(entry, 'kind'));
     const name = str(get(entry, 'name'));
     const key = str(get(entry, 'valuesKey')) ?? 'values.yaml';
+    if ((kind !== 'ConfigMap' && kind !== 'Secret') || !name) {
+      plan.problems.push({
+        kind: 'gitops-render-error',
+        ...locateIn(object, entry.kind === 'map' ? (entry.entries[0]?.key ?? entry) : entry),
+        message: `${label}: a valuesFrom entry needs kind (ConfigMap or Secret) and name; Flux rejects the HelmRelease.`,
+      });
+      continue;
+    }
     const found = objects.data.find(
       (data) =>
         data.kind === kind &&
@@ -347,6 +355,15 @@ function substitution(
     const kind = str(get(entry, 'kind'));
     const name = str(get(entry, 'name'));
     const optional = str(get(entry, 'optional')) === 'true';
+    if ((kind !== 'ConfigMap' && kind !== 'Secret') || !name) {
+      plan.problems.push({
+        kind: 'gitops-render-error',
+        ...locateIn(object, entry.kind === 'map' ? (entry.entries[0]?.key ?? entry) : entry),
+        message: `${unit.label}: a substituteFrom entry needs kind (ConfigMap or Secret) and name; Flux rejects the Kustomization.`,
+      });
+      complete = false;
+      continue;
+    }
     const found = objects.data.find(
       (data) =>
         data.kind === kind &&

@@ -67,16 +67,18 @@ async function parseCli(argv: string[], io: CliIo): Promise<CliSettings | 'help'
       },
     });
   } catch (error) {
-    throw new InputError((error as Error).message);
+    // parseArgs words some errors over several lines (`--wait -3s`: "ambiguous… use '--wait=-XYZ'").
+    throw new InputError((error as Error).message.split('\n').join(' '));
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (values.version) return 'version';
   const raw = cliRawSettings(values);
   const config = await readConfigFile(io.cwd, raw.config);
+  // Values first: `--wait pod.yaml` (a forgotten value) is about --wait, not about missing paths.
+  const settings = resolveSettings(raw, 'cli', config);
   if (positionals.length === 0 && config?.values.paths === undefined)
     throw new InputError('no paths given: name the manifest files or directories to check');
-  const settings = resolveSettings(raw, 'cli', config);
   return {
     scan: {
       ...scanOptions(settings, { cwd: io.cwd, env: io.env }, configExtras(config)),
@@ -121,7 +123,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     const message =
       error instanceof InputError ? error.message : `internal error: ${(error as Error)?.message ?? error}`;
-    io.stderr(`imagepull-preflight: ${logText(message.split('\n')[0]!)}\n`);
+    // Escaped whole, not cut at a newline: a value quoted in the message is shown as it was given.
+    io.stderr(`imagepull-preflight: ${logText(message)}\n`);
     return 2;
   }
 }

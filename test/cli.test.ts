@@ -248,6 +248,27 @@ describe('usage errors exit 2 with one line', () => {
     ],
     [['--offline', 'does-not-exist'], 'imagepull-preflight: path "does-not-exist" does not exist\n'],
     [['--bogus', 'x'], expect.stringContaining("Unknown option '--bogus'")],
+    // parseArgs words this over three lines; the user gets them as one, with the way out.
+    [['--wait', '-3s', 'x'], expect.stringMatching(/'--wait' argument is ambiguous\..*'--wait=-XYZ'/)],
+    [
+      ['--wait=-3s', 'x'],
+      'imagepull-preflight: --wait must be 0 (no wait) or a duration such as 90s or 10m, at most 60m; got "-3s"\n',
+    ],
+    // A forgotten value swallows the path: the error is about the value, not about missing paths.
+    [['--wait', 'pod.yaml'], expect.stringContaining('--wait must be 0 (no wait) or a duration')],
+    [
+      ['--max-duration', '10 minutes', 'x'],
+      expect.stringContaining('--max-duration must be a number of seconds'),
+    ],
+    [
+      ['--pending-image', 'ghcr.io/acme/app:[1]', 'x'],
+      expect.stringContaining('--pending-image must list image references or globs'),
+    ],
+    // A value with a newline is quoted whole, escaped, not cut at the newline.
+    [
+      ['--format', 'a\nb', 'x'],
+      'imagepull-preflight: --format must be one of text, json, sarif; got "a\\nb"\n',
+    ],
   ])('%j', async (args, message) => {
     const { code, stdout, stderr } = await cli(...(args as string[]));
     expect(code).toBe(2);

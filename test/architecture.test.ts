@@ -17,6 +17,9 @@ const PIPELINE = [
 /** Leaf libraries every stage may use; they import no stage. */
 const LIBRARIES = ['go', 'findings.ts'];
 
+/** Folders beside the settings table (src/settings.ts), read by the entry points only. */
+const SETTINGS_SIDE = ['config'];
+
 /** Top-level modules the pipeline stages may import: shared types, never an entry point or the scan. */
 const SHARED_TOP_LEVEL = ['findings.ts', 'scan-result.ts', 'settings.ts', 'version.ts'];
 
@@ -59,6 +62,28 @@ describe('architecture', () => {
     const upward = (await imports())
       .filter(({ from, to }) => PIPELINE.includes(from) && !PIPELINE.includes(to) && !LIBRARIES.includes(to))
       .filter(({ to }) => !SHARED_TOP_LEVEL.includes(to))
+      .map(({ file, specifier }) => `${file} imports ${specifier}`);
+    expect(upward).toEqual([]);
+  });
+
+  it('every folder of src is a stage, a library or the config file reader: none escapes these rules', async () => {
+    const folders = (await readdir('src', { withFileTypes: true })).filter((e) => e.isDirectory());
+    expect(
+      folders
+        .map((e) => e.name)
+        .filter((name) => ![...PIPELINE, ...LIBRARIES, ...SETTINGS_SIDE].includes(name)),
+    ).toEqual([]);
+  });
+
+  it('the config file reader feeds the settings table: no stage imports it, it imports no scan or entry point', async () => {
+    const all = await imports();
+    expect(all.filter(({ from }) => from === 'config').length).toBeGreaterThan(0);
+    const intoConfig = all
+      .filter(({ from, to }) => to === 'config' && from !== 'config' && PIPELINE.includes(from))
+      .map(({ file, specifier }) => `${file} imports ${specifier}`);
+    expect(intoConfig).toEqual([]);
+    const upward = all
+      .filter(({ from, to }) => from === 'config' && to.endsWith('.ts') && !SHARED_TOP_LEVEL.includes(to))
       .map(({ file, specifier }) => `${file} imports ${specifier}`);
     expect(upward).toEqual([]);
   });

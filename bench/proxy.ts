@@ -2,6 +2,7 @@
 // the engine makes, whatever the engine itself counts, and can add latency before forwarding.
 import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { closeServer } from '../test/support/servers.js';
 
 export type ProxyKind = 'ping' | 'manifest-head' | 'manifest-get' | 'tags' | 'blob' | 'other';
 
@@ -85,10 +86,7 @@ export async function startProxy(upstreamUrl: string): Promise<CountingProxy> {
     setDelay: (ms) => void (delayMs = ms),
     reset: () => Object.assign(state, freshState()),
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
       agent.destroy();
     },
   };

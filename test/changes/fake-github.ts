@@ -2,6 +2,7 @@
 // optionally also issue comments and the token's identity (`GET /user`, GraphQL `viewer`).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer } from '../support/servers.js';
 
 export interface FileEntry {
   filename: string;
@@ -85,11 +86,7 @@ export async function startFakeGitHub(
   return {
     url: `http://127.0.0.1:${port}${prefix}`,
     requests,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }
 

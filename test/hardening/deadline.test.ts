@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HelmRunner, KustomizeRunner } from '../../src/render/index.js';
 import { removeDir, scratchDir, writeTree } from '../render/support.js';
 import { runCliIn, scanOffline } from '../support/run.js';
+import { closeServer } from '../support/servers.js';
 
 /**
  * max-duration: a registry that accepts connections and never answers, and renders that take their
@@ -47,8 +48,7 @@ async function startRegistry(stallManifests: boolean): Promise<Registry> {
     },
     async close() {
       for (const res of held) res.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
     },
   };
 }

@@ -11,6 +11,7 @@ import {
 } from 'node:http';
 import type { Socket } from 'node:net';
 import { seeded } from '../support/random.js';
+import { readBody } from '../support/servers.js';
 
 export type FaultKind = 'reset' | 'status5xx' | 'rateLimit' | 'stall' | 'truncate' | 'wrongType';
 
@@ -176,7 +177,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         outgoing.on('timeout', () => outgoing.destroy(new Error('upstream timeout')));
         req.pipe(outgoing);
       });
-      const body = await readAll(upstream);
+      const body = await readBody(upstream, MAX_BUFFER, 'upstream body for the fault proxy');
       if (toToken && upstream.statusCode === 200) collectTokens(body, issuedTokens);
       const headers = withoutHopByHop(upstream.headers);
       const challenge = headers['www-authenticate'];
@@ -282,17 +283,6 @@ function withoutHopByHop(headers: IncomingHttpHeaders): Record<string, string | 
     if (value !== undefined && !HOP_BY_HOP.has(name.toLowerCase())) kept[name] = value;
   }
   return kept;
-}
-
-async function readAll(stream: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BUFFER) throw new Error('upstream body too large for the fault proxy');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 function sendPlain(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {

@@ -3,6 +3,7 @@
 // with no access, which the registry answers with 401 — so "private" and "missing" look the same.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, randomUUID, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { closeServer, readBody } from '../support/servers.js';
 
 export interface TokenRequestLog {
   /** 1-based sequence number since the server started (not reset by `reset()`). */
@@ -286,16 +287,9 @@ function checkPassword(users: Record<string, string>, username: string, password
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Bounded body read: the form is tiny, anything larger is a bug in the client under test. */
+/** The form is tiny: anything larger is a bug in the client under test. */
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new Error('request body too large');
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  return new URLSearchParams((await readBody(req, MAX_BODY, 'request body')).toString('utf8'));
 }
 
 function send(res: ServerResponse, reply: Reply): void {
@@ -316,13 +310,5 @@ function listen(server: Server): Promise<string> {
       if (typeof addr !== 'object' || addr === null) reject(new Error('token server has no address'));
       else resolve(`http://127.0.0.1:${addr.port}`);
     });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    // Keep-alive sockets from clients would otherwise hold close() open.
-    server.closeAllConnections();
   });
 }

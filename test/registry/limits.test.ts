@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RegistryClient, type RegistryClientOptions } from '../../src/registry/client.js';
 import type { ManifestProbe } from '../../src/registry/types.js';
+import { closeServer } from '../support/servers.js';
 
 /**
  * The client's limits seen from the registry's side, on loopback: how many requests arrive at once,
@@ -34,15 +35,7 @@ const servers: Server[] = [];
 const clients: RegistryClient[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(
-    servers.splice(0).map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    ),
-  );
+  await Promise.all(servers.splice(0).map(closeServer));
 });
 
 /** A loopback server that counts requests in flight; `handle` answers (after `delayMs`). */

@@ -9,6 +9,7 @@ import {
   Transport,
   type NetworkCause,
 } from '../../src/registry/transport.js';
+import { closeServer } from '../support/servers.js';
 
 const target = new URL('https://registry.example:5000/v2/');
 const error = (code: string, message = code) => Object.assign(new Error(message), { code });
@@ -62,15 +63,7 @@ describe('network failures: plain-English reason, and whether another attempt ca
 describe('retries: a slot per attempt, never while waiting; stalls cut short', () => {
   const servers: Server[] = [];
   afterEach(async () => {
-    await Promise.all(
-      servers.splice(0).map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.closeAllConnections();
-            server.close(() => resolve());
-          }),
-      ),
-    );
+    await Promise.all(servers.splice(0).map(closeServer));
   });
 
   /** A loopback server whose n-th request (1-based) is answered by `answer(n)`. */

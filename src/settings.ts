@@ -256,15 +256,17 @@ function integer(min: number, max: number) {
     schema: { type: 'integer', minimum: min, maximum: max } as JsonSchema,
   };
 }
+/** What parseDuration reads: seconds, or Go-style `90s`, `10m`, `1h30m`. */
+const DURATION_TEXT: JsonSchema = {
+  type: 'string',
+  pattern: '^\\s*(\\d+(\\.\\d+)?|(\\d+(\\.\\d+)?(ms|h|m|s))+)\\s*$',
+};
 function duration(minMs: number, maxMs: number) {
   return {
     bounds: { min: minMs / 1000, max: maxMs / 1000 },
     parse: (label: string, raw: string) => parseDuration(label, raw, maxMs),
     schema: {
-      anyOf: [
-        { type: 'number', minimum: minMs / 1000, maximum: maxMs / 1000 },
-        { type: 'string', pattern: '^\\s*(\\d+(\\.\\d+)?|(\\d+(\\.\\d+)?(ms|h|m|s))+)\\s*$' },
-      ],
+      anyOf: [{ type: 'number', minimum: minMs / 1000, maximum: maxMs / 1000 }, DURATION_TEXT],
     } as JsonSchema,
   };
 }
@@ -593,10 +595,7 @@ export const SETTINGS = {
     default: '0',
     parse: parseWait,
     schema: {
-      anyOf: [
-        { type: 'number', minimum: 0, maximum: MAX_WAIT_MS / 1000 },
-        { type: 'string', pattern: '^\\s*(\\d+(\\.\\d+)?|(\\d+(\\.\\d+)?(ms|h|m|s))+)\\s*$' },
-      ],
+      anyOf: [{ type: 'number', minimum: 0, maximum: MAX_WAIT_MS / 1000 }, DURATION_TEXT],
     },
     description:
       'How long to wait for images that are not found (pending ones, or all with wait-for: all), e.g. 90s or 10m, at most 60m: they are re-checked with back-off until they appear or the time is up. 0: no wait.',
@@ -637,7 +636,6 @@ export function settingLabel(name: SettingName, source: Source): string {
   return `input "${spec.input ?? spec.flag ?? name}"`;
 }
 
-/** Parses every setting: the raw value when set, else the table's default. */
 /** Settings from the repository config file, with where each is written (for error messages). */
 export interface ConfigLayer {
   values: RawSettings;
@@ -699,13 +697,13 @@ export function registrySettings(settings: Settings, context?: ScanContext): Reg
   return registry;
 }
 
-/** What the engine needs from the settings; the CLI passes its positional paths. */
 /** The config file's structured parts: custom image paths and per-path suppressions. */
 export interface ScanExtras {
   imagePaths?: ImagePathSpec[];
   pathSuppressions?: PathSuppression[];
 }
 
+/** What the engine needs from the settings; the CLI passes its positional paths. */
 export function scanOptions(settings: Settings, context: ScanContext, extras: ScanExtras = {}): ScanOptions {
   return {
     cwd: context.cwd,

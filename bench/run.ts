@@ -10,6 +10,7 @@ import { benchExtraction } from './extraction.js';
 import { benchFaults } from './faults.js';
 import { benchHelm } from './helm.js';
 import { startLab, type Lab } from './lab.js';
+import { benchRender } from './render.js';
 import { benchOneRegistry } from './one-registry.js';
 import { benchRequests } from './requests.js';
 import { benchStartup } from './startup.js';
@@ -26,7 +27,7 @@ interface SectionReport {
 const RESULTS = fileURLToPath(new URL('../../../bench/results.json', import.meta.url));
 /** BENCH_SECTIONS=1,3 runs only those sections (default: all). */
 const SECTIONS = new Set(
-  (process.env['BENCH_SECTIONS'] ?? '1,2,3,4,6,7,8,9').split(',').map((s) => s.trim()),
+  (process.env['BENCH_SECTIONS'] ?? '1,2,3,4,6,7,8,9,r').split(',').map((s) => s.trim()),
 );
 
 addGoBinToPath(); // helm, where .ci/run built it
@@ -80,6 +81,8 @@ async function section(name: string, key: string, run: () => Promise<SectionRepo
 async function runSections(): Promise<void> {
   if (SECTIONS.has('3')) await section('3 extraction', 'extraction', () => benchExtraction(workDir));
   if (SECTIONS.has('6')) await section('6 helm', 'helm', () => benchHelm(workDir));
+  // `r`, not a number: render's own section, kept out of the way of the numbered ones.
+  if (SECTIONS.has('r')) await section('r render', 'render', benchRender);
   if (!['1', '2', '4', '7', '8', '9'].some((s) => SECTIONS.has(s))) return;
   const labStarted = performance.now();
   try {
@@ -111,7 +114,7 @@ try {
   await cleanup();
 }
 
-const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'l'];
+const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'r', 'l'];
 rows.sort((a, b) => order.indexOf(a.section[0]!) - order.indexOf(b.section[0]!));
 const durationMs = performance.now() - started;
 console.log(formatTable(rows));

@@ -16,7 +16,7 @@ import { appendManifestSet, emptyManifestSet } from './manifests/extract.js';
 import { discoverManifestFiles, readManifests } from './manifests/files.js';
 import { DEFAULT_RENDER_SETTINGS, renderManifests, type RenderSettings } from './render/index.js';
 import { RegistryClient } from './registry/client.js';
-import { isForbiddenAddress } from './registry/guard.js';
+import { isForbiddenAddress, isLoopbackHost } from './registry/guard.js';
 import type { Platform } from './registry/types.js';
 import type { ScanResult } from './scan-result.js';
 import { DEFAULT_SETTINGS, formatDuration, InputError, registrySettings } from './settings.js';
@@ -72,6 +72,11 @@ export interface RegistrySettings {
 export const DEFAULT_REGISTRY_SETTINGS: RegistrySettings = registrySettings(DEFAULT_SETTINGS);
 
 /** changes → manifests → reference → credentials → registry → analysis: one pass. */
+/** kustomize-remote lets kustomize fetch, never from loopback, link-local or metadata addresses. */
+function kustomizeMayNotFetch(address: string): boolean {
+  return isLoopbackHost(address) || isForbiddenAddress(address);
+}
+
 export async function scan(options: ScanOptions): Promise<ScanResult> {
   const deadline = scanDeadline(
     options.maxDurationMs ?? DEFAULT_SETTINGS.maxDuration,
@@ -92,6 +97,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       ...DEFAULT_RENDER_SETTINGS,
       // helm-dependencies fetches what a pull request's Chart.yaml names: never from metadata addresses.
       helmMayNotFetch: isForbiddenAddress,
+      forbiddenAddress: kustomizeMayNotFetch,
       ...options.render,
       timeoutMs: deadline.renderTimeoutMs,
     },

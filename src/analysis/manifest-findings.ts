@@ -12,6 +12,7 @@ const PROBLEM_RULES: Record<ManifestProblem['kind'], RuleId> = {
   'not-manifest': 'not-a-manifest',
   'duplicate-key': 'manifest-duplicate-key',
   'symlink-outside': 'symlink-not-followed',
+  'render-capped': 'render-roots-capped',
   'secret-invalid': 'pull-secret-invalid',
   'kustomize-render-error': 'kustomize-render-error',
   'helm-render-error': 'helm-render-error',

@@ -174,7 +174,17 @@ export function extractFromDocuments(
   options: ExtractOptions,
   into: ManifestSet,
 ): void {
-  readDocuments(file, text, new LineIndex(text), documents, options, into);
+  readDocuments(file, text, lineIndexOf(text), documents, options, into);
+}
+
+/**
+ * Renderers extract their output one document at a time from the same text: index its lines once,
+ * not once per document (that was most of a large root's render time).
+ */
+let lastIndexed: { text: string; lines: LineIndex } | undefined;
+function lineIndexOf(text: string): LineIndex {
+  if (lastIndexed?.text !== text) lastIndexed = { text, lines: new LineIndex(text) };
+  return lastIndexed.lines;
 }
 
 function readDocuments(
@@ -231,10 +241,11 @@ class ObjectReader {
       return;
     }
     const metadata = get(object, 'metadata');
-    const name = str(get(metadata, 'name')) ?? '';
+    // An object named by the API server (`generateName: job-`) is shown by its prefix.
+    const name = str(get(metadata, 'name')) ?? str(get(metadata, 'generateName')) ?? '';
     const writtenNamespace = str(get(metadata, 'namespace'));
     const namespace = writtenNamespace ?? this.options.defaultNamespace;
-    const anchor = get(metadata, 'name') ?? get(object, 'kind');
+    const anchor = get(metadata, 'name') ?? get(metadata, 'generateName') ?? get(object, 'kind');
 
     if (type.kind === 'ServiceAccount' && type.apiVersion === 'v1') {
       this.into.serviceAccounts.push({

@@ -113,6 +113,7 @@ export type ManifestProblemKind =
   | 'helm-values-number'
   | 'kustomize-image-unused'
   | 'kustomize-remote-base'
+  | 'render-capped'
   | 'render-tool-missing'
   // The scan's overall deadline (max-duration) came before this root was rendered.
   | 'max-duration'

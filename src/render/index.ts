@@ -1,8 +1,9 @@
 import { glob, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { emptyManifestSet } from '../manifests/extract.js';
+import { appendManifestSet, emptyManifestSet } from '../manifests/extract.js';
 import { reportPath } from '../manifests/files.js';
-import type { ManifestSet } from '../manifests/types.js';
+import type { ManifestProblem, ManifestSet } from '../manifests/types.js';
 import {
   belongsToChart,
   chartContains,
@@ -44,6 +45,13 @@ export interface RenderSettings {
   helmMayNotFetch?: (address: string) => boolean;
   /** Per render. */
   timeoutMs: number;
+  /**
+   * With kustomizeRemote: addresses kustomize must never fetch from (the registry's address guard,
+   * injected by the scan: render sits before registry in the pipeline). Without it nothing is fetched.
+   */
+  forbiddenAddress?: (address: string) => boolean;
+  /** Renders run at once; by default one per core. */
+  concurrency?: number;
   /** Tests substitute these; by default kubectl (or kustomize) and helm from PATH. */
   kustomizeRunner?: KustomizeRunner;
   helmRunner?: HelmRunner;
@@ -143,6 +151,7 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
     network: settings.kustomizeRemote,
     timeoutMs: settings.timeoutMs,
     ...(options.imagePaths ? { imagePaths: options.imagePaths } : {}),
+    ...(settings.forbiddenAddress ? { forbiddenAddress: settings.forbiddenAddress } : {}),
   };
   const kustomize = new KustomizeRenderer(graph, sources, kustomizeOptions);
   const helm = new HelmRenderer(sources, {
@@ -154,39 +163,58 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
     ...(settings.helmMayNotFetch ? { mayNotFetch: settings.helmMayNotFetch } : {}),
     ...(options.imagePaths ? { imagePaths: options.imagePaths } : {}),
   });
-  // A chart helm cannot render (helm missing, dependencies not vendored) is a finding, not a render.
+  // A root that cannot render (helm missing, dependencies not vendored, a remote base, a link out
+  // of the tree) is a finding, not a render: it takes nothing from the budget.
   const selected: Unit[] = [];
-  for (const unit of touched)
-    if (unit.kind === 'kustomize' || pastDeadline(options) || (await helm.renderable(unit.chart, manifests)))
-      selected.push(unit);
-  selected.sort((a, b) => a.label.localeCompare(b.label));
-  const chosen = selected.slice(0, settings.maxRoots);
+  touched.sort((a, b) => a.label.localeCompare(b.label));
+  for (const unit of touched) {
+    const renderable =
+      pastDeadline(options) ||
+      (unit.kind === 'kustomize'
+        ? await kustomize.renderable(unit.root, manifests)
+        : await helm.renderable(unit.chart, manifests));
+    if (renderable) selected.push(unit);
+  }
+  const renderUnit = async (unit: Unit, into: ManifestSet): Promise<RenderResult> =>
+    unit.kind === 'kustomize'
+      ? kustomize.build(unit.root, into)
+      : (await helm.render(unit.chart, unit.set, into))
+        ? 'rendered'
+        : 'failed';
   const rendered: string[] = [];
   const late: string[] = [];
   const gitopsCapped: string[] = [];
+  let left: Unit[] = [];
   try {
-    for (const unit of chosen) {
-      if (pastDeadline(options)) {
-        late.push(unit.label);
-        addProblem(manifests, {
-          kind: 'max-duration',
-          ...(unit.kind === 'kustomize' ? unit.root.anchor : unit.chart.anchor),
-          message: `${unit.label} was not rendered and its images were not checked: rendering reached its share of max-duration.`,
-        });
-        continue;
-      }
-      const ok =
-        unit.kind === 'kustomize'
-          ? await kustomize.render(unit.root, manifests)
-          : await helm.render(unit.chart, unit.set, manifests);
-      if (ok) rendered.push(unit.label);
+    const bounded = await renderBounded(selected, renderUnit, {
+      budget: settings.maxRoots,
+      concurrency: settings.concurrency ?? availableParallelism(),
+      ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+    });
+    left = bounded.left;
+    // Merged in label order, whichever finished first.
+    for (const { unit, result, set } of bounded.run) {
+      const { problems, ...rest } = set;
+      appendManifestSet(manifests, { ...rest, problems: [] });
+      for (const problem of problems) addProblem(manifests, problem);
+      if (result === 'rendered') rendered.push(unit.label);
     }
+    for (const unit of bounded.late) {
+      late.push(unit.label);
+      addProblem(manifests, {
+        kind: 'max-duration',
+        ...(unit.kind === 'kustomize' ? unit.root.anchor : unit.chart.anchor),
+        message: `${unit.label} was not rendered and its images were not checked: rendering reached its share of max-duration.`,
+      });
+    }
+    if (left.length > 0) addProblem(manifests, cappedProblem(left, bounded.run, settings.maxRoots));
+    const spent = bounded.run.filter((item) => item.result !== 'skipped').length;
     const deployedBy = await renderGitOps(
       gitops,
       { sources, cwd, defaultNamespace: options.defaultNamespace, kustomize: kustomizeOptions, helm },
       { manifests, owned, ...(options.changedFiles ? { changedFiles: options.changedFiles } : {}) },
       {
-        budget: settings.maxRoots - chosen.length,
+        budget: Math.max(0, settings.maxRoots - spent - left.length),
         ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
       },
     );
@@ -206,12 +234,6 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
   );
 
   const warnings: string[] = [];
-  if (selected.length > chosen.length) {
-    const left = selected.slice(chosen.length).map((unit) => unit.label);
-    warnings.push(
-      `rendered ${chosen.length} of ${selected.length} kustomize roots and Helm charts (max-render-roots ${settings.maxRoots}); not rendered or checked: ${left.join(', ')}`,
-    );
-  }
   if (gitopsCapped.length) {
     warnings.push(
       `max-render-roots ${settings.maxRoots} reached; Argo CD and Flux objects not rendered or checked: ${gitopsCapped.join(', ')}`,
@@ -224,8 +246,64 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
   return {
     owned,
     manifests,
-    summary: { roots: rendered, capped: selected.length > chosen.length || gitopsCapped.length > 0 },
+    summary: { roots: rendered, capped: left.length > 0 || gitopsCapped.length > 0 },
     warnings,
+  };
+}
+
+/** What became of a render: `skipped` ones never ran (the tool is missing) and cost no budget. */
+export type RenderResult = 'rendered' | 'failed' | 'skipped';
+
+/**
+ * Renders units in order, at most `concurrency` at once, until `budget` renders have run (skipped
+ * ones give their slot back). None starts after `deadline` (epoch ms). Returns what ran, in the
+ * units' order; what the budget left out; what the deadline left out.
+ */
+export async function renderBounded<T>(
+  units: T[],
+  render: (unit: T, into: ManifestSet) => Promise<RenderResult>,
+  options: { budget: number; concurrency: number; deadline?: number },
+): Promise<{ run: Array<{ unit: T; result: RenderResult; set: ManifestSet }>; left: T[]; late: T[] }> {
+  const results: Array<{ unit: T; result: RenderResult; set: ManifestSet } | undefined> = [];
+  const late: T[] = [];
+  let next = 0;
+  let spent = 0;
+  let running = 0;
+  const worker = async () => {
+    while (next < units.length && spent + running < options.budget) {
+      const index = next++;
+      if (options.deadline !== undefined && Date.now() >= options.deadline) {
+        late.push(units[index]!);
+        continue;
+      }
+      running++;
+      const set = emptyManifestSet();
+      let result: RenderResult;
+      try {
+        result = await render(units[index]!, set);
+      } finally {
+        running--;
+      }
+      if (result !== 'skipped') spent++;
+      results[index] = { unit: units[index]!, result, set };
+    }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency, units.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  const run = results.filter((item) => item !== undefined);
+  const left = units.filter((unit, index) => results[index] === undefined && !late.includes(unit));
+  return { run, left, late };
+}
+
+/** The render budget left roots out: a warning finding naming each of them. */
+function cappedProblem(left: Unit[], run: Array<{ result: RenderResult }>, budget: number): ManifestProblem {
+  const first = left[0]!;
+  const anchor = first.kind === 'kustomize' ? first.root.anchor : first.chart.anchor;
+  const ran = run.filter((item) => item.result !== 'skipped').length;
+  return {
+    kind: 'render-capped',
+    ...anchor,
+    message: `${ran} kustomize roots and Helm charts were rendered and ${left.length} were not (max-render-roots is ${budget}), so their images were not checked: ${left.map((unit) => unit.label).join(', ')}`,
   };
 }
 

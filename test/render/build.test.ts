@@ -53,8 +53,9 @@ describe('buildWithOrigins', () => {
     });
     expect(built.ok).toBe(false);
     if (built.ok) return;
+    // The cause first, then kustomize's own message with paths as the user wrote them.
     expect(built.message).toMatch(
-      /^accumulating resources: accumulation err='accumulating resources from 'nope\.yaml'/,
+      /^lstat broken\/nope\.yaml: no such file or directory \(kustomize: accumulating resources: accumulation err='accumulating resources from 'nope\.yaml'/,
     );
     expect(built.message).not.toContain(dir);
     expect(built.message).not.toContain('preflight-kustomize-');

@@ -91,12 +91,19 @@ describe('kustomize overlays against the lab registry', () => {
     );
   });
 
-  it('--max-render-roots caps the renders and warns, naming what was left out', async () => {
+  it('--max-render-roots caps the renders with a warning finding naming what was left out', async () => {
     const { stderr, report } = await cliJson(dir, '--offline', '--max-render-roots', '1', '.');
     expect(report!.rendered).toEqual({ roots: ['overlays/prod'], capped: true });
-    expect(stderr).toBe(
-      'imagepull-preflight: warning: rendered 1 of 2 kustomize roots and Helm charts (max-render-roots 1); not rendered or checked: overlays/staging\n',
-    );
+    expect(stderr).toBe('');
+    expect(report!.findings.filter((f) => f.rule === 'render-roots-capped')).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        file: 'overlays/staging/kustomization.yaml',
+        message: expect.stringContaining(
+          '(max-render-roots is 1), so their images were not checked: overlays/staging',
+        ),
+      }),
+    ]);
   });
 
   it('the job summary lists the rendered roots', async () => {

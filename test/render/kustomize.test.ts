@@ -395,12 +395,30 @@ describe('scan: changed and max-render-roots', () => {
     );
   });
 
-  it('renders at most max-render-roots and says which were left out', async () => {
+  it('renders at most max-render-roots and says which were left out, as a finding', async () => {
     const { result } = await scanTree(tree, { render: { maxRoots: 2 } });
     expect(result.rendered).toEqual({ roots: ['eu', 'solo'], capped: true });
-    expect(result.warnings).toEqual([
-      'rendered 2 of 3 kustomize roots and Helm charts (max-render-roots 2); not rendered or checked: us',
+    expect(result.findings.filter((f) => f.rule === 'render-roots-capped')).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        file: 'us/kustomization.yaml',
+        message:
+          '2 kustomize roots and Helm charts were rendered and 1 were not (max-render-roots is 2), so their images were not checked: us',
+      }),
     ]);
+  });
+
+  it('roots that cannot render take nothing from the budget', async () => {
+    const { result } = await scanTree(
+      {
+        ...tree,
+        'a-remote/kustomization.yaml': kustomization(['resources: [https://example.test/base.yaml]']),
+      },
+      { render: { maxRoots: 3 } },
+    );
+    expect(result.rendered).toEqual({ roots: ['eu', 'solo', 'us'], capped: false });
+    expect(result.findings.map((f) => f.rule)).toContain('kustomize-remote-base');
+    expect(result.findings.map((f) => f.rule)).not.toContain('render-roots-capped');
   });
 });
 

@@ -75,7 +75,7 @@ export async function buildWithOrigins(
     }
     await writeFile(
       path.join(wrapper, 'kustomization.yaml'),
-      `resources:\n  - ${JSON.stringify(relative)}\nbuildMetadata: [originAnnotations, transformerAnnotations]\n`,
+      `resources:\n  - ${JSON.stringify(relative)}\nbuildMetadata: [originAnnotations]\n`,
     );
     const result = await runner.build(wrapper, options);
     if (!result.ok) {
@@ -151,8 +151,9 @@ function removeKey(map: YamlMap, key: string): void {
 }
 
 /**
- * kubectl's klog line (`E… run.go:72] "command failed" err="…"`) reduced to kustomize's message, the
- * wrapper's own layer dropped and paths made relative to the working directory.
+ * kubectl's klog line (`E… run.go:72] "command failed" err="…"`) reduced to kustomize's message: the
+ * wrapper's own layer dropped, absolute paths made relative to the working directory (only where a
+ * path starts, so a relative path the user wrote stays as written), and the innermost cause first.
  */
 export function cleanMessage(message: string, paths: { wrapper: string; realRoot: string; cwd: string }) {
   let text = message.trim();
@@ -164,6 +165,38 @@ export function cleanMessage(message: string, paths: { wrapper: string; realRoot
   const layer = `recursed accumulation of path '${paths.realRoot}': `;
   const at = text.indexOf(layer);
   if (at !== -1) text = text.slice(at + layer.length);
-  for (const prefix of [paths.wrapper, paths.cwd]) text = text.split(`${prefix}${path.sep}`).join('');
-  return text.replace(/\s+/g, ' ').trim();
+  for (const prefix of [paths.wrapper, paths.cwd]) {
+    const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    text = text.replace(
+      new RegExp(`(^|['"\\s(=])${escaped}(?:${path.sep === '/' ? '/' : '\\\\'}|(?=['"\\s:)]|$))`, 'g'),
+      '$1',
+    );
+  }
+  text = text.replace(/\s+/g, ' ').trim();
+  const cause = innermostCause(text);
+  return cause && cause !== text ? `${cause} (kustomize: ${text})` : text;
+}
+
+/**
+ * kustomize nests its errors as `context: context: cause`; the cause is the last part, with the
+ * operation it failed in (`lstat base/x.yaml: no such file or directory`).
+ */
+function innermostCause(text: string): string | undefined {
+  const parts: string[] = [];
+  let quote = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === "'") quote = !quote;
+    else if (!quote && text.startsWith(': ', i)) {
+      parts.push(text.slice(start, i));
+      start = i + 2;
+    }
+  }
+  parts.push(text.slice(start));
+  const last = parts.at(-1)?.trim();
+  if (!last) return undefined;
+  const before = parts.at(-2)?.trim();
+  return before && /^(?:lstat|stat|open|read|evalsymlink failure on)\b/.test(before)
+    ? `${before}: ${last}`
+    : last;
 }

@@ -45,7 +45,7 @@ export interface Kustomization {
    * What kustomize would fetch: resources that are URLs or git references (`what` names them for
    * messages), and `helmCharts`, which it inflates with helm from the chart's repository.
    */
-  remote: Array<{ what: string; location: SourceLocation }>;
+  remote: Array<{ what: string; location: SourceLocation; url: string }>;
   usesHelmCharts: boolean;
   /** `configurations:` can point `images:` at other fields, which the unused-entry check cannot see. */
   customFieldSpecs: boolean;
@@ -77,6 +77,9 @@ export function isKustomizationFile(file: string): boolean {
 /** URLs and git references, as kustomize tells them from local paths (which it tries first). */
 const REMOTE =
   /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|(?:github\.com|gitlab\.com|bitbucket\.org)[/:])|\?ref=|\/\/[^/]/i;
+
+/** A URL, which kustomize's loader fetches wherever it accepts a file path. */
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /** Follows every reference from the discovered kustomizations, wherever it leads. */
 export async function buildGraph(discovered: string[], sources: SourceFiles): Promise<KustomizeGraph> {
@@ -134,7 +137,7 @@ async function readKustomization(file: string, sources: SourceFiles): Promise<Ku
     if (value === undefined || entry.kind !== 'scalar') continue;
     const info = await stat(local(value)).catch(() => undefined);
     if (!info && REMOTE.test(value))
-      node.remote.push({ what: `remote base "${value}"`, location: source.locate(entry) });
+      node.remote.push({ what: `remote base "${value}"`, location: source.locate(entry), url: value });
     else if (info?.isDirectory()) await addChild(node, 'resource', local(value), 0);
     else {
       node.resourceFiles.push(local(value));
@@ -147,44 +150,87 @@ async function readKustomization(file: string, sources: SourceFiles): Promise<Ku
     if (value === undefined) continue;
     if (REMOTE.test(value) && !(await stat(local(value)).catch(() => undefined))) {
       if (entry.kind === 'scalar')
-        node.remote.push({ what: `remote component "${value}"`, location: source.locate(entry) });
+        node.remote.push({ what: `remote component "${value}"`, location: source.locate(entry), url: value });
       continue;
     }
     await addChild(node, 'component', local(value), componentIndex++);
   }
-  for (const patch of patchPaths(root)) {
-    node.patchFiles.push(local(patch));
-    node.files.push(local(patch));
+  // Every file kustomize's loader reads may be a URL it fetches: such a root is not built offline.
+  const reference = (field: string, entry: YamlNode | undefined, value = str(entry)): string | undefined => {
+    if (value === undefined) return undefined;
+    if (URL_SCHEME.test(value)) {
+      if (entry?.kind === 'scalar')
+        node.remote.push({ what: `URL in ${field} "${value}"`, location: source.locate(entry), url: value });
+      return undefined;
+    }
+    node.files.push(local(value));
+    return local(value);
+  };
+  for (const { field, entry, value } of patchPaths(root)) {
+    const patch = reference(field, entry, value);
+    if (patch !== undefined) node.patchFiles.push(patch);
   }
-  for (const input of generatorInputs(root)) node.files.push(local(input));
+  for (const { field, entry, value } of generatorInputs(root)) reference(field, entry, value);
   for (const key of ['generators', 'transformers', 'validators']) {
     for (const entry of items(get(root, key))) {
       const value = str(entry);
       if (value === undefined || value.includes('\n')) continue; // inline plugin configuration
       const info = await stat(local(value)).catch(() => undefined);
       if (info?.isDirectory()) await addChild(node, 'generator', local(value), 0);
-      else node.files.push(local(value));
+      else if (reference(key, entry) !== undefined) await pluginConfigUrls(node, key, local(value), sources);
     }
   }
-  for (const key of ['configurations', 'crds']) {
-    for (const entry of items(get(root, key))) {
-      const value = str(entry);
-      if (value !== undefined) node.files.push(local(value));
-    }
-  }
-  for (const entry of items(get(root, 'replacements'))) {
-    const value = str(get(entry, 'path'));
-    if (value !== undefined) node.files.push(local(value));
-  }
+  for (const key of ['configurations', 'crds'])
+    for (const entry of items(get(root, key))) reference(key, entry);
+  for (const entry of items(get(root, 'replacements'))) reference('replacements', get(entry, 'path'));
   for (const chart of items(get(root, 'helmCharts'))) {
     const name = get(chart, 'name');
     if (name?.kind === 'scalar')
-      node.remote.push({ what: `helm chart "${name.value}" (helmCharts)`, location: source.locate(name) });
+      node.remote.push({
+        what: `helm chart "${name.value}" (helmCharts)`,
+        location: source.locate(name),
+        url: str(get(chart, 'repo')) ?? '',
+      });
   }
-  const openapi = str(get(get(root, 'openapi'), 'path'));
-  if (openapi !== undefined) node.files.push(local(openapi));
+  reference('openapi', get(get(root, 'openapi'), 'path'));
   node.images = imagesEntries(get(root, 'images'));
   return node;
+}
+
+/** Keys whose values are data, never a file kustomize loads (a literal may well be a URL). */
+const DATA_KEYS = new Set([
+  'literals',
+  'metadata',
+  'labels',
+  'annotations',
+  'commonLabels',
+  'commonAnnotations',
+]);
+
+/**
+ * A generator or transformer configuration is handed to a plugin that loads its own files (a
+ * PatchTransformer's `path`, a generator's `files`) through the same loader: any URL in it counts.
+ */
+async function pluginConfigUrls(node: Kustomization, key: string, file: string, sources: SourceFiles) {
+  const source = await sources.get(file);
+  const stack: YamlNode[] =
+    source?.documents.flatMap((document) => (document.root ? [document.root] : [])) ?? [];
+  const seen = new Set<YamlNode>();
+  while (stack.length > 0 && seen.size < 10_000) {
+    const current = stack.pop()!;
+    if (seen.has(current)) continue;
+    seen.add(current);
+    if (current.kind === 'seq') stack.push(...current.items);
+    else if (current.kind === 'map') {
+      for (const entry of current.entries)
+        if (entry.key.kind !== 'scalar' || !DATA_KEYS.has(entry.key.value)) stack.push(entry.value);
+    } else if (URL_SCHEME.test(current.value) && !current.value.includes('\n'))
+      node.remote.push({
+        what: `URL in ${key} configuration ${source!.file} "${current.value}"`,
+        location: source!.locate(current),
+        url: current.value,
+      });
+  }
 }
 
 async function addChild(node: Kustomization, kind: EdgeKind, directory: string, index: number) {
@@ -200,37 +246,48 @@ function anchorOf(source: SourceFile, resources: YamlNode | undefined, root: Yam
   return { file: source.file, line: 1, column: 1, endLine: 1, endColumn: 1 };
 }
 
+/** A file reference as written: the field it is in, its scalar, and the path (or URL) it names. */
+interface FileReference {
+  field: string;
+  entry: YamlNode;
+  value: string;
+}
+
 /** Patch files in kustomize's order: strategic merge, `patches`, then JSON 6902. Inline patches are skipped. */
-function patchPaths(root: YamlNode | undefined): string[] {
-  const paths: string[] = [];
+function patchPaths(root: YamlNode | undefined): FileReference[] {
+  const paths: FileReference[] = [];
   for (const entry of items(get(root, 'patchesStrategicMerge'))) {
     const value = str(entry);
-    if (value !== undefined && !value.includes('\n')) paths.push(value);
+    if (value !== undefined && !value.includes('\n'))
+      paths.push({ field: 'patchesStrategicMerge', entry, value });
   }
   for (const key of ['patches', 'patchesJson6902']) {
-    for (const entry of items(get(root, key))) {
-      const value = str(get(entry, 'path'));
-      if (value !== undefined) paths.push(value);
+    for (const item of items(get(root, key))) {
+      const entry = get(item, 'path');
+      const value = str(entry);
+      if (entry && value !== undefined) paths.push({ field: key, entry, value });
     }
   }
   return paths;
 }
 
 /** Files read by configMapGenerator and secretGenerator: `files` (`key=path` or `path`), `envs`, `env`. */
-function generatorInputs(root: YamlNode | undefined): string[] {
-  const inputs: string[] = [];
+function generatorInputs(root: YamlNode | undefined): FileReference[] {
+  const inputs: FileReference[] = [];
   for (const key of ['configMapGenerator', 'secretGenerator']) {
     for (const generator of items(get(root, key))) {
       for (const entry of items(get(generator, 'files'))) {
         const value = str(entry);
-        if (value !== undefined) inputs.push(value.slice(value.indexOf('=') + 1));
+        if (value !== undefined)
+          inputs.push({ field: `${key} files`, entry, value: value.slice(value.indexOf('=') + 1) });
       }
       for (const entry of items(get(generator, 'envs'))) {
         const value = str(entry);
-        if (value !== undefined) inputs.push(value);
+        if (value !== undefined) inputs.push({ field: `${key} envs`, entry, value });
       }
-      const env = str(get(generator, 'env'));
-      if (env !== undefined) inputs.push(env);
+      const env = get(generator, 'env');
+      const value = str(env);
+      if (env && value !== undefined) inputs.push({ field: `${key} env`, entry: env, value });
     }
   }
   return inputs;

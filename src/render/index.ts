@@ -184,7 +184,7 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
   const rendered: string[] = [];
   const late: string[] = [];
   const gitopsCapped: string[] = [];
-  let left: Unit[] = [];
+  let left: Unit[];
   try {
     const bounded = await renderBounded(selected, renderUnit, {
       budget: settings.maxRoots,

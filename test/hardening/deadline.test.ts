@@ -167,7 +167,9 @@ describe('max-duration', () => {
       };
       const result = await scanOffline(renderDir, {
         maxDurationMs: 2_000,
-        render: { kustomizeRunner: runner },
+        // One render at a time, so the share runs out part-way through the roots (in parallel all
+        // four would start within it).
+        render: { kustomizeRunner: runner, concurrency: 1 },
       });
       expect(timeouts.length).toBeGreaterThanOrEqual(2);
       expect(timeouts.length).toBeLessThan(4);

@@ -453,4 +453,56 @@ spec:
     expect(result.findings.every((f) => f.file !== '' && f.line >= 1)).toBe(true);
     expect(result.images.map((image) => image.reference)).toContain('ghcr.io/acme/web:1.0');
   });
+
+  it('inline patches that set an image (Flux spec.patches, Argo CD kustomize.patches) anchor it on the patch line', async () => {
+    const root = await repository({
+      'flux.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: web, namespace: flux-system}
+spec:
+  sourceRef: {kind: GitRepository, name: flux-system}
+  path: ./web
+  patches:
+    - target: {kind: Deployment, name: "w.*"}
+      patch: |
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: any
+        spec:
+          template:
+            spec:
+              containers:
+                - name: web
+                  image: ghcr.io/acme/web:patched
+  images:
+    - name: ghcr.io/acme/web
+      newTag: final
+`,
+      'app.yaml': `${application('argo')}    kustomize:
+      patches:
+        - patch: |
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web}
+            spec: {template: {spec: {containers: [{name: web, image: "ghcr.io/acme/argo:7"}]}}}
+`,
+      'web/deployment.yaml': deployment('ghcr.io/acme/web:1.0'),
+      'argo/kustomization.yaml': 'resources: [deployment.yaml]\n',
+      'argo/deployment.yaml': deployment('ghcr.io/acme/web:1.0'),
+    });
+    const result = await scanOffline(root);
+    expect(result.findings).toEqual([]);
+    expect(
+      result.images.map((image) => [
+        image.reference,
+        image.locations[0]!.file,
+        image.locations[0]!.line,
+        image.locations[0]!.column,
+      ]),
+    ).toEqual([
+      ['ghcr.io/acme/argo:7', 'app.yaml', 14, 71],
+      ['ghcr.io/acme/web:final', 'flux.yaml', 22, 15],
+    ]);
+  });
 });

@@ -8,6 +8,7 @@ import type { SourceFile, SourceFiles } from '../sources.js';
 import { locateIn, type GitOpsObject, type GitOpsObjects } from './objects.js';
 import { normalizeRepoUrl, type Repository } from './repository.js';
 import type { GitOpsPlan, GitOpsUnit, ImageOverrideAt, Layout } from './units.js';
+import { imagePatches } from './patches.js';
 import { emptyInlineValues, parameterValues, plainValues, stringValues } from './values.js';
 
 /**
@@ -184,8 +185,12 @@ async function applicationUnit(
     dir,
     layout,
     images: [],
+    patches: [],
     inputs: overrides.map((override) => override.file.absolute),
   };
+  const patches = pick(object, source, overrides, 'kustomize', 'patches');
+  if (patches)
+    unit.patches = imagePatches(patches.file, patches.node, `${patches.file.file} kustomize.patches`);
   const images = pick(object, source, overrides, 'kustomize', 'images');
   if (images) unit.images = kustomizeImages(images.file, images.node);
   const prefix = value('kustomize', 'namePrefix');

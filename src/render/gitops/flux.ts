@@ -7,6 +7,7 @@ import { locateIn, type GitOpsObject, type GitOpsObjects } from './objects.js';
 import { normalizeRepoUrl, type Repository } from './repository.js';
 import { hasReference } from './substitute.js';
 import type { DefinedVariable, GitOpsPlan, GitOpsUnit, ImageOverrideAt } from './units.js';
+import { imagePatches } from './patches.js';
 import { emptyInlineValues, plainValues, stringValues } from './values.js';
 
 /**
@@ -208,6 +209,7 @@ function fluxUnit(
     dir: path.resolve(repository.root, local),
     layout: { kind: 'flux' },
     images: imagesEntries(object, get(spec, 'images'), 'spec.images'),
+    patches: imagePatches(object.source, get(spec, 'patches'), `${object.source.file} spec.patches`),
     inputs: [],
   };
   const targetNamespace = str(get(spec, 'targetNamespace'));
@@ -301,6 +303,7 @@ function helmReleaseUnit(
       inline,
     },
     images: [],
+    patches: [],
     ...(targetNamespace ? { namespace: { value: targetNamespace, force: false } } : {}),
     inputs,
   };

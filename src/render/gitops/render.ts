@@ -16,6 +16,7 @@ import type { SourceFiles } from '../sources.js';
 import { directoryGlob } from './argocd.js';
 import { hasReference, substitute } from './substitute.js';
 import type { GitOpsUnit } from './units.js';
+import { patchApplies } from './patches.js';
 import { siteFor } from './values.js';
 
 export interface GitOpsRenderContext {
@@ -208,6 +209,11 @@ async function applyUnit(
 ): Promise<ContainerImage | undefined> {
   let value = image.image;
   let producer: { location: SourceLocation; via: string } | undefined;
+  for (const patch of unit.patches) {
+    if (!patchApplies(patch, image)) continue;
+    value = patch.image;
+    producer = { location: patch.location, via: `set by ${patch.via}` };
+  }
   for (const entry of unit.images) {
     const next = applyOverride(value, entry.override);
     if (next === undefined) continue;

@@ -1,6 +1,7 @@
 import type { SourceLocation } from '../../findings.js';
 import type { ManifestProblem } from '../../manifests/types.js';
 import type { ImageOverride } from '../kustomize/image-tag.js';
+import type { ImagePatch } from './patches.js';
 import type { InlineValues } from './values.js';
 
 /** An image override an Argo CD or Flux object sets, with the line a person edits to change it. */
@@ -47,6 +48,8 @@ export interface GitOpsUnit {
   /** The path's kustomization file (absolute), when it has one. */
   kustomization?: string;
   images: ImageOverrideAt[];
+  /** Inline strategic-merge patches that set container images (applied before `images`). */
+  patches: ImagePatch[];
   namePrefix?: string;
   nameSuffix?: string;
   /** `force`: every object (targetNamespace, kustomize namespace); else objects naming none. */

@@ -1,4 +1,4 @@
-import { isObject } from './media-types.js';
+import { isObject } from '../manifests/docker-config.js';
 import type { HttpResponse, NetworkFailure } from './transport.js';
 import type { ProbeFailure, RateLimitInfo } from './types.js';
 

@@ -1,4 +1,5 @@
 import type { Platform } from './types.js';
+import { isObject } from '../manifests/docker-config.js';
 
 export const MEDIA_TYPES = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
@@ -81,8 +82,4 @@ export function parseJson(body: Buffer): unknown {
   } catch {
     return undefined;
   }
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dispatcher } from 'undici';
 import { analyze, type AnalysisResult } from './analysis/analyze.js';
@@ -13,7 +12,7 @@ import { safeLookup, type CredentialLookup } from './credentials/lookup.js';
 import { maskPullSecrets } from './credentials/mask.js';
 import type { ImagePathSpec } from './manifests/custom-resources.js';
 import { appendManifestSet, emptyManifestSet } from './manifests/extract.js';
-import { discoverManifestFiles, readManifests } from './manifests/files.js';
+import { discoverManifestFiles, readManifests, readRegularFile } from './manifests/files.js';
 import { DEFAULT_RENDER_SETTINGS, renderManifests, type RenderSettings } from './render/index.js';
 import { RegistryClient } from './registry/client.js';
 import { isForbiddenAddress, isLoopbackHost } from './registry/guard.js';
@@ -217,10 +216,14 @@ function scanDeadline(maxDurationMs: number, startedAt: number, renderTimeoutMs:
   };
 }
 
+/** CA bundles are kilobytes (the system's is ~200 KB): anything far larger is not one. */
+const MAX_CA_BYTES = 16 * 1024 * 1024;
+
+/** The path may come from the repository's config file: only a regular file, bounded, is read. */
 async function readCa(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read the CA file ${file}: ${(error as Error).message}`);
-  }
+  const read = await readRegularFile(file, '/', MAX_CA_BYTES);
+  if (read.ok) return read.bytes.toString('utf8');
+  const reason =
+    read.kind === 'too-large' ? 'it is over 16 MiB' : read.message.replace(/^cannot read this file: /, '');
+  throw new InputError(`cannot read the CA file ${file}: ${reason}`);
 }

@@ -264,6 +264,11 @@ describe('usage errors exit 2 with one line', () => {
       ['--pending-image', 'ghcr.io/acme/app:[1]', 'x'],
       expect.stringContaining('--pending-image must list image references or globs'),
     ],
+    // The CA file may be named by the repository's config file: a device is refused, never read.
+    [
+      ['--ca-file', '/dev/zero', 'manifests/not-workloads.yaml'],
+      'imagepull-preflight: cannot read the CA file /dev/zero: not a regular file (a FIFO, device or socket); not read\n',
+    ],
     // A value with a newline is quoted whole, escaped, not cut at the newline.
     [
       ['--format', 'a\nb', 'x'],

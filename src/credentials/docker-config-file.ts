@@ -4,10 +4,11 @@
  * `credHelpers`. One deliberate difference: a bad entry costs only that entry (docker refuses the
  * whole file). Warnings name keys and files, never a value.
  */
-import { readFile } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { decodeDockerConfigFieldAuth, isObject } from '../manifests/docker-config.js';
+import { readRegularFile } from '../manifests/files.js';
 import { isHelperName, stringField } from './credential-helper.js';
 import { IDENTITY_TOKEN_USERNAME } from './lookup.js';
 import { maskCredential } from './mask.js';
@@ -210,23 +211,22 @@ export async function loadDockerConfig(
   const explicit = opts.dockerConfigPath !== undefined && opts.dockerConfigPath !== '';
   const path = explicit ? expandHome(opts.dockerConfigPath!, opts.env) : defaultConfigPath(opts.env);
   const where = `the Docker config at ${path}`;
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    // No config at the default place is normal: nobody logged in.
-    if (code === 'ENOENT' && !explicit) return undefined;
-    warnings.push(
-      code === 'ENOENT'
-        ? `There is no Docker config at ${path}; it was ignored.`
-        : `${where} could not be read (${code ?? 'unknown error'}); it was ignored.`,
-    );
-    return undefined;
-  }
-  if (bytes.length > MAX_CONFIG_BYTES) {
-    warnings.push(`${where} is larger than 4 MiB; it was ignored.`);
-    return undefined;
-  }
-  return parseDockerConfig(bytes.toString('utf8'), where, opts.mask, warnings);
+  // The path may come from the repository's config file, which a pull request controls: a link to
+  // /dev/zero or a FIFO must be neither read without end nor waited on.
+  const read = await readRegularFile(path, '/', MAX_CONFIG_BYTES);
+  if (read.ok) return parseDockerConfig(read.bytes.toString('utf8'), where, opts.mask, warnings);
+  const missing = await lstat(path).then(
+    () => false,
+    (e: NodeJS.ErrnoException) => e.code === 'ENOENT',
+  );
+  // No config at the default place is normal: nobody logged in.
+  if (missing && !explicit) return undefined;
+  warnings.push(
+    missing
+      ? `There is no Docker config at ${path}; it was ignored.`
+      : read.kind === 'too-large'
+        ? `${where} is larger than 4 MiB; it was ignored.`
+        : `${where} could not be read (${read.message.replace(/^cannot read this file: /, '')}); it was ignored.`,
+  );
+  return undefined;
 }

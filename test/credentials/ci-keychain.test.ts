@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,6 +145,36 @@ describe('Docker config location', () => {
     expect((await load(env)).warnings).toEqual([]);
     const { warnings } = await load(env, { dockerConfigPath: join(env.HOME!, 'nope.json') });
     expect(warnings).toEqual([expect.stringMatching(/^There is no Docker config at .*nope\.json/)]);
+  });
+
+  // The path can come from the repository's config file, which a pull request controls.
+  it.each([
+    ['a device (/dev/zero)', async () => '/dev/zero', /could not be read \(not a regular file/],
+    [
+      'a link to /dev/zero',
+      async (dir: string) => (await symlink('/dev/zero', join(dir, 'zero.json')), join(dir, 'zero.json')),
+      /could not be read \(not a regular file/,
+    ],
+    [
+      'a FIFO nobody writes to',
+      async (dir: string) => (execFileSync('mkfifo', [join(dir, 'fifo.json')]), join(dir, 'fifo.json')),
+      /could not be read \(not a regular file/,
+    ],
+    [
+      'a file over 4 MiB',
+      async (dir: string) => (
+        await writeFile(join(dir, 'big.json'), `{"auths": {}, "x": "${'a'.repeat(5 * 1024 * 1024)}"}`),
+        join(dir, 'big.json')
+      ),
+      /is larger than 4 MiB; it was ignored\.$/,
+    ],
+  ])('%s as the Docker config: a warning, nothing read past the bound', async (_what, make, warning) => {
+    const env = await home();
+    const started = performance.now();
+    const { warnings, source } = await load(env, { dockerConfigPath: await make(env.HOME!) });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(warnings).toEqual([expect.stringMatching(warning)]);
+    expect(await source.lookup('ghcr.io')).toBeUndefined();
   });
 });
 

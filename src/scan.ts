@@ -101,6 +101,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       timeoutMs: deadline.renderTimeoutMs,
     },
     deadline: deadline.renderBy,
+    maxFileSize: options.maxFileSize,
     ...(options.imagePaths ? { imagePaths: options.imagePaths } : {}),
     ...(options.changedFiles ? { changedFiles: options.changedFiles } : {}),
   });

@@ -497,7 +497,7 @@ export const SETTINGS = {
     default: '20',
     ...integer(1, 1000),
     description:
-      'Kustomize roots (kustomizations nothing else references) and Helm charts rendered at most per run; with scan: changed, only those whose files changed. A warning says when some were left out.',
+      'Renders that run at most per scan: kustomize roots (kustomizations nothing else references) and Helm charts, with scan: changed only those whose files changed. Roots that cannot render (a remote base, helm not installed) do not count; renders run in parallel, one per core. A render-roots-capped warning names those left out.',
     help: 'kustomize roots and Helm charts rendered at most',
   }),
   kustomizeRemote: setting({
@@ -506,7 +506,7 @@ export const SETTINGS = {
     default: 'false',
     ...boolean,
     description:
-      'true to let kustomize fetch remote bases (URLs, git references). Otherwise nothing is fetched and overlays that use one are reported as not rendered.',
+      'true to let kustomize fetch remote bases and any URL a kustomization names (patches, generator files, replacements, openapi, configurations, crds), never from loopback, link-local or metadata addresses. Otherwise nothing is fetched and overlays that use one are reported as not rendered.',
     help: 'let kustomize fetch remote bases (network); otherwise they are reported',
   }),
   helmValues: setting({

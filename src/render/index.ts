@@ -83,6 +83,8 @@ export interface RenderOptions {
   /** `scan: changed`: only roots and charts whose files include one of these (cwd-relative). */
   changedFiles?: string[];
   settings: RenderSettings;
+  /** max-file-size: no source file is read past it. */
+  maxFileSize?: number;
   /** The render stage's share of max-duration (epoch ms): no render starts after it. */
   deadline?: number;
   /** Configuration-file `imagePaths`: rendered custom resources are read with them too. */
@@ -107,7 +109,7 @@ type Unit =
  */
 export async function renderManifests(options: RenderOptions): Promise<RenderOutcome> {
   const { cwd, settings } = options;
-  const sources = new SourceFiles(cwd, options.defaultNamespace, options.imagePaths);
+  const sources = new SourceFiles(cwd, options.defaultNamespace, options.imagePaths, options.maxFileSize);
   const kustomizations = [
     ...options.files.filter(isKustomizationFile),
     ...(await extensionless(options.paths, cwd)),

@@ -21,7 +21,7 @@ export interface SourceFile {
   at(offset: number, length: number): SourceLocation;
 }
 
-/** Files over this size are not read as sources (the same order as max-file-size). */
+/** Files over this size are not read as sources, unless the scan passes its max-file-size. */
 const MAX_SOURCE_BYTES = 10 * 1024 * 1024;
 
 /** Reads source files on demand, caching text, trees and extracted images; collects their suppressions. */
@@ -37,6 +37,8 @@ export class SourceFiles {
     private readonly defaultNamespace: string,
     /** Configuration-file `imagePaths`, so traced sources read custom resources as the scan does. */
     private readonly imagePaths: readonly ImagePathSpec[] = [],
+    /** max-file-size: a source is never read past it (a link to /dev/zero, a huge file). */
+    private readonly maxBytes = MAX_SOURCE_BYTES,
   ) {
     this.root = realpath(cwd).catch(() => path.resolve(cwd));
   }
@@ -68,7 +70,7 @@ export class SourceFiles {
   }
 
   private async read(absolute: string): Promise<SourceFile | undefined> {
-    const read = await readRegularFile(absolute, await this.root, MAX_SOURCE_BYTES);
+    const read = await readRegularFile(absolute, await this.root, this.maxBytes);
     if (!read.ok) return undefined;
     const raw = read.bytes.toString('utf8');
     const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { symlink, writeFile } from 'node:fs/promises';
@@ -144,6 +145,31 @@ describe('a root that reaches out of the tree through a link is not rendered', (
         rule: 'symlink-not-followed',
         file: 'app/kustomization.yaml',
         message: expect.stringContaining('app/pod.yaml leads out of the scanned tree'),
+      }),
+    ]);
+  });
+});
+
+describe('a root whose files are not regular files is not rendered, never read', () => {
+  it.each([
+    ['a link to /dev/zero', 'symlink-not-followed', 'leads out of the scanned tree'],
+    ['a FIFO', 'manifest-skipped', 'is not a regular file'],
+  ])('%s among its resources', async (what, rule, message) => {
+    const { dir } = await scanTree({
+      'app/kustomization.yaml': 'resources: [pod.yaml, extra.yaml]\n',
+      'app/pod.yaml': pod,
+    });
+    if (what === 'a FIFO') execFileSync('mkfifo', [path.join(dir, 'app', 'extra.yaml')]);
+    else await symlink('/dev/zero', path.join(dir, 'app', 'extra.yaml'));
+    const t0 = performance.now();
+    const result = await scanOffline(dir);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    expect(result.rendered.roots).toEqual([]);
+    expect(result.findings).toEqual([
+      expect.objectContaining({
+        rule,
+        file: 'app/kustomization.yaml',
+        message: expect.stringContaining(`app/extra.yaml ${message}`),
       }),
     ]);
   });

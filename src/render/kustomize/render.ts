@@ -85,7 +85,7 @@ export class KustomizeRenderer {
     const escape = await outsideTree(reached, this.root);
     if (escape) {
       addProblem(into, {
-        kind: 'symlink-outside',
+        kind: escape.kind,
         ...escape.node.anchor,
         message: `${label} was not rendered and its images were not checked: ${reportPath(escape.path, this.options.cwd)} ${escape.why}.`,
       });
@@ -221,7 +221,9 @@ export function remoteHost(url: string): string | undefined {
 async function outsideTree(
   reached: Kustomization[],
   root: Promise<string>,
-): Promise<{ node: Kustomization; path: string; why: string } | undefined> {
+): Promise<
+  { node: Kustomization; path: string; why: string; kind: 'symlink-outside' | 'unreadable' } | undefined
+> {
   const tree = await root;
   for (const node of reached) {
     for (const [file, directory] of [
@@ -237,10 +239,16 @@ async function outsideTree(
           node,
           path: file,
           why: 'leads out of the scanned tree through a symbolic link; not followed',
+          kind: 'symlink-outside',
         };
       const info = await stat(real).catch(() => undefined);
       if (!directory && info && !info.isFile() && !info.isDirectory())
-        return { node, path: file, why: 'is not a regular file (a FIFO, device or socket); not read' };
+        return {
+          node,
+          path: file,
+          why: 'is not a regular file (a FIFO, device or socket); not read',
+          kind: 'unreadable',
+        };
     }
   }
   return undefined;

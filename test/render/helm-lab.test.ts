@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdir, readFile, symlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -279,6 +279,30 @@ describe('dependency builds a pull request cannot turn against the runner', () =
       ],
     ]);
     expect(helm.calls.map((call) => path.basename(call.chartDir))).toEqual(['worker', 'worker']);
+  });
+
+  it('a values file that links out of the repository is not given to helm', async () => {
+    const { dir } = await scanCharts(['shop', 'worker'], {});
+    await mkdir(path.join(dir, 'env'));
+    await symlink('/etc/hostname', path.join(dir, 'env/prod.yaml'));
+    const result = await scan({
+      cwd: dir,
+      paths: ['.'],
+      defaultNamespace: 'default',
+      maxFileSize: 1e6,
+      offline: true,
+      registry: DEFAULT_REGISTRY_SETTINGS,
+      render: { helmValues: ['../../env/prod.yaml'] },
+    });
+    const shop = result.findings.filter((f) => f.file.startsWith(SHOP));
+    expect(shop.map((f) => [f.rule, f.file, f.message])).toEqual([
+      [
+        'helm-render-error',
+        `${SHOP}/Chart.yaml`,
+        `${SHOP} (../../env/prod.yaml) was not rendered and its images were not checked: env/prod.yaml links to outside the repository, which helm would read.`,
+      ],
+    ]);
+    expect(result.rendered.roots).toEqual([]);
   });
 
   // The scan injects the registry's guard (link-local and metadata addresses); loopback stands in here.

@@ -177,6 +177,15 @@ async function refusal(
   return undefined;
 }
 
+/** Whether `file` (a values file helm is given) is, or links to, something outside `root`. */
+export async function outsideRoot(file: string, root: string): Promise<boolean> {
+  const [realRoot, target] = await Promise.all([
+    realpath(root).catch(() => root),
+    realpath(file).catch(() => undefined),
+  ]);
+  return target !== undefined && !isInside(realRoot, target);
+}
+
 /** How many entries of a chart are looked at for links: charts are small; a bound keeps it so. */
 const MAX_CHART_ENTRIES = 10_000;
 

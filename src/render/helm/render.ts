@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { SourceLocation } from '../../findings.js';
+import { reportPath } from '../../manifests/files.js';
 import { emptyManifestSet, extractFromDocuments } from '../../manifests/extract.js';
 import type { ImagePathSpec } from '../../manifests/custom-resources.js';
 import type { ContainerImage, ManifestSet } from '../../manifests/types.js';
@@ -8,7 +9,7 @@ import type { ToolResult } from '../process.js';
 import { addProblem, extractRendered, type TracedImage } from '../remap.js';
 import { scalarsWithValue, textOccurrences, type SourceFile, type SourceFiles } from '../sources.js';
 import { chartLabel, isInside, type Chart, type Dependency, type ValuesSet } from './chart.js';
-import { missingDependencies, prepareChart, type ChartLayout } from './dependencies.js';
+import { missingDependencies, outsideRoot, prepareChart, type ChartLayout } from './dependencies.js';
 import { splitHelmOutput, type HelmDocument } from './output.js';
 import { setKey, type HelmRunner, type HelmTemplateRequest } from './runner.js';
 import { ChartTemplates, type ImageSite } from './templates.js';
@@ -96,6 +97,15 @@ export class HelmRenderer {
   async render(chart: Chart, set: ValuesSet, into: ManifestSet): Promise<boolean> {
     if (!(await this.renderable(chart, into))) return false;
     const prepared = (await this.prepared.get(chart))!;
+    for (const file of set.files) {
+      if (!(await outsideRoot(file, this.options.cwd))) continue;
+      addProblem(into, {
+        kind: 'helm-render-error',
+        ...chart.anchor,
+        message: `${set.label} was not rendered and its images were not checked: ${reportPath(file, this.options.cwd)} links to outside the repository, which helm would read.`,
+      });
+      return false;
+    }
     const request: HelmTemplateRequest = {
       release: releaseName(chart.name),
       chartDir: prepared.layout.dir,

@@ -177,8 +177,12 @@ async function refusal(
   return undefined;
 }
 
-/** Whether `file` (a values file helm is given) is, or links to, something outside `root`. */
-export async function outsideRoot(file: string, root: string): Promise<boolean> {
+/**
+ * Whether `file` (a values file helm is given) sits in `root` but links out of it. Files outside
+ * `root` as named (the temporary files GitOps inline values are written to) are the check's own.
+ */
+export async function linksOutOfRoot(file: string, root: string): Promise<boolean> {
+  if (!isInside(root, file)) return false;
   const [realRoot, target] = await Promise.all([
     realpath(root).catch(() => root),
     realpath(file).catch(() => undefined),

@@ -9,7 +9,7 @@ import type { ToolResult } from '../process.js';
 import { addProblem, extractRendered, type TracedImage } from '../remap.js';
 import { scalarsWithValue, textOccurrences, type SourceFile, type SourceFiles } from '../sources.js';
 import { chartLabel, isInside, type Chart, type Dependency, type ValuesSet } from './chart.js';
-import { missingDependencies, outsideRoot, prepareChart, type ChartLayout } from './dependencies.js';
+import { missingDependencies, linksOutOfRoot, prepareChart, type ChartLayout } from './dependencies.js';
 import { splitHelmOutput, type HelmDocument } from './output.js';
 import { setKey, type HelmRunner, type HelmTemplateRequest } from './runner.js';
 import { ChartTemplates, type ImageSite } from './templates.js';
@@ -98,7 +98,7 @@ export class HelmRenderer {
     if (!(await this.renderable(chart, into))) return false;
     const prepared = (await this.prepared.get(chart))!;
     for (const file of set.files) {
-      if (!(await outsideRoot(file, this.options.cwd))) continue;
+      if (!(await linksOutOfRoot(file, this.options.cwd))) continue;
       addProblem(into, {
         kind: 'helm-render-error',
         ...chart.anchor,

@@ -236,6 +236,9 @@ spec:
   template:
     metadata: {name: literal}
     spec:
+      source: # ignored by Argo CD when sources is set
+        repoURL: https://github.com/acme/deploy.git
+        path: no-such-directory
       sources:
         - repoURL: https://github.com/acme/deploy.git
           path: one
@@ -263,7 +266,7 @@ spec:
       image.locations[0]!.renderedBy,
     ]);
     expect(located).toEqual([
-      ['ghcr.io/acme/renamed:2', 'appset.yaml', 14, 'derived', 'team', ['ApplicationSet literal']],
+      ['ghcr.io/acme/renamed:2', 'appset.yaml', 17, 'derived', 'team', ['ApplicationSet literal']],
       [
         'ghcr.io/acme/two:4',
         'two/.argocd-source-literal.yaml',

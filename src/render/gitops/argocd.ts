@@ -56,9 +56,12 @@ export async function planArgoCd(
   return plan;
 }
 
+/** `sources` when the Application has them (Argo CD then ignores `source`), else `source`. */
 function sourcesOf(spec: YamlNode | undefined): YamlNode[] {
+  const many = items(get(spec, 'sources'));
+  if (many.length > 0) return many;
   const single = get(spec, 'source');
-  return [...(single ? [single] : []), ...items(get(spec, 'sources'))];
+  return single ? [single] : [];
 }
 
 async function planApplication(

@@ -487,8 +487,8 @@ export const SETTINGS = {
     default: '10m',
     ...duration(1000, 6 * 3_600_000),
     description:
-      'Longest the scan may take, in seconds or as a duration such as 90s, 10m or 1h. Past it no new work starts: what was checked is reported, images not yet checked are unverified with a max-duration-exceeded warning, and the step passes or fails by fail-on. Rendering gets at most half of it.',
-    help: 'longest the scan may take, e.g. 600, 90s, 10m; past it the rest is unverified',
+      'Longest the scan may take, in seconds or as a duration such as 90s, 10m or 1h. Past it no new work starts: what was checked is reported, images not yet checked are unverified with a max-duration-exceeded warning, and the step passes or fails by fail-on. Rendering gets at most half of it. Left at its default, it grows by wait-for-images; set, it must be longer than that wait.',
+    help: 'longest the scan may take, e.g. 600, 90s, 10m; past it the rest is unverified;\nleft out, it grows by the wait',
   }),
   maxRenderRoots: setting({
     input: 'max-render-roots',
@@ -649,17 +649,38 @@ export interface ConfigLayer {
  */
 export function resolveSettings(raw: RawSettings, source: Source, config?: ConfigLayer): Settings {
   const settings: Record<string, unknown> = {};
+  const labels: Partial<Record<SettingName, string>> = {};
+  const defaulted = new Set<SettingName>();
   for (const name of NAMES) {
     const spec: SettingSpec<unknown> = SETTINGS[name];
     const given = raw[name];
     const fromConfig = config?.values[name];
     const leftOut = given === undefined || (source === 'action' && given === spec.default);
-    settings[name] =
-      leftOut && fromConfig !== undefined
-        ? spec.parse(config!.labels[name] ?? settingLabel(name, source), fromConfig)
-        : spec.parse(settingLabel(name, source), given ?? spec.default);
+    const fromFile = leftOut && fromConfig !== undefined;
+    if (leftOut && !fromFile) defaulted.add(name);
+    labels[name] = (fromFile ? config!.labels[name] : undefined) ?? settingLabel(name, source);
+    settings[name] = spec.parse(labels[name], fromFile ? fromConfig : (given ?? spec.default));
   }
-  return settings as Settings;
+  return makeRoomForTheWait(settings as Settings, defaulted, labels);
+}
+
+/**
+ * max-duration bounds the whole scan, the wait included. A wait asked for with max-duration left
+ * at its default gets its own time on top of that default (`--wait 10m` waits 10m, then checks);
+ * one as long as a max-duration set by hand would end in max-duration-exceeded, never a verdict.
+ */
+function makeRoomForTheWait(
+  settings: Settings,
+  defaulted: Set<SettingName>,
+  labels: Partial<Record<SettingName, string>>,
+): Settings {
+  const wait = settings.waitForImages;
+  if (wait === 0) return settings;
+  if (defaulted.has('maxDuration')) return { ...settings, maxDuration: settings.maxDuration + wait };
+  if (wait < settings.maxDuration) return settings;
+  throw new InputError(
+    `${labels.waitForImages} (${formatDuration(wait)}) must be shorter than ${labels.maxDuration} (${formatDuration(settings.maxDuration)}), which bounds the whole scan, the wait included; leave max-duration out or raise it`,
+  );
 }
 
 /** Every setting at its default. */

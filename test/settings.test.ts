@@ -144,3 +144,56 @@ describe('the settings table', () => {
     expect(readers.sort()).toEqual(['main-action.ts', 'main-cli.ts']);
   });
 });
+
+describe('max-duration and the wait', () => {
+  const MIN = 60_000;
+  it.each<[string, RawSettings, 'cli' | 'action', number]>([
+    ['no wait: the default', {}, 'cli', 10 * MIN],
+    [
+      'a wait with max-duration left out: the default plus the wait',
+      { waitForImages: '10m' },
+      'cli',
+      20 * MIN,
+    ],
+    // GitHub passes action.yml's default for an input left out: the same as not set.
+    [
+      'the action, max-duration at its default',
+      { waitForImages: '10m', maxDuration: '10m' },
+      'action',
+      20 * MIN,
+    ],
+    [
+      'a max-duration set longer than the wait',
+      { waitForImages: '10m', maxDuration: '15m' },
+      'cli',
+      15 * MIN,
+    ],
+  ])('%s', (_what, raw, source, maxDuration) => {
+    expect(resolveSettings(raw, source).maxDuration).toBe(maxDuration);
+  });
+
+  it.each<[RawSettings, 'cli' | 'action', string]>([
+    [
+      { waitForImages: '10m', maxDuration: '10m' },
+      'cli',
+      '--wait (10m) must be shorter than --max-duration (10m), which bounds the whole scan, the wait included; leave max-duration out or raise it',
+    ],
+    [
+      { waitForImages: '30m', maxDuration: '20m' },
+      'action',
+      'input "wait-for-images" (30m) must be shorter than input "max-duration" (20m), which bounds the whole scan, the wait included; leave max-duration out or raise it',
+    ],
+  ])('a wait as long as a max-duration set by hand is a usage error: %j', (raw, source, message) => {
+    expect(() => resolveSettings(raw, source)).toThrow(new InputError(message));
+  });
+
+  it('names where each value was written when they come from the config file', () => {
+    const config = {
+      values: { waitForImages: '5m', maxDuration: '5m' },
+      labels: { waitForImages: 'c.yaml:1:16: waitForImages', maxDuration: 'c.yaml:2:14: maxDuration' },
+    };
+    expect(() => resolveSettings({}, 'cli', config)).toThrow(
+      'c.yaml:1:16: waitForImages (5m) must be shorter than c.yaml:2:14: maxDuration (5m)',
+    );
+  });
+});

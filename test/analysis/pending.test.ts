@@ -191,6 +191,11 @@ describe('bad input is a one-line usage error naming the setting', () => {
       '--wait must be 0 (no wait) or a duration such as 90s or 10m, at most 60m; got "61m"',
     ],
     [['--wait-for', 'some'], '--wait-for must be one of pending, all; got "some"'],
+    // Before, this waited out the whole scan and reported the image unverified: exit 0, no verdict.
+    [
+      ['--wait', '3s', '--max-duration', '3s'],
+      '--wait (3s) must be shorter than --max-duration (3s), which bounds the whole scan, the wait included',
+    ],
     [
       ['--pending-image', 'ghcr.io/Acme/App:1'],
       '--pending-image must list image references or globs such as ghcr.io/acme/app:*; "ghcr.io/Acme/App:1" is not one',

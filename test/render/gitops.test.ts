@@ -508,4 +508,30 @@ spec:
       ['ghcr.io/acme/web:final', 'flux.yaml', 22, 15],
     ]);
   });
+
+  it('a workload in the same file as the Flux Kustomization (or its substituteFrom ConfigMap) is still checked raw', async () => {
+    const root = await repository({
+      'clusters/all.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: web, namespace: flux-system}
+spec:
+  sourceRef: {kind: GitRepository, name: flux-system}
+  path: ./web
+  postBuild:
+    substituteFrom: [{kind: ConfigMap, name: vars}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: vars, namespace: flux-system}
+data: {TAG: "3.1"}
+---
+${deployment('ghcr.io/acme/beside:1')}`,
+      'web/deployment.yaml': deployment('ghcr.io/acme/web:${TAG}'),
+    });
+    const result = await scanOffline(root);
+    expect(result.images.map((image) => [image.reference, image.locations[0]!.file])).toEqual([
+      ['ghcr.io/acme/beside:1', 'clusters/all.yaml'],
+      ['ghcr.io/acme/web:3.1', 'clusters/all.yaml'],
+    ]);
+  });
 });

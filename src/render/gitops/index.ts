@@ -121,8 +121,10 @@ export async function renderGitOps(
     }
     const outcome = await renderUnit(unit, context);
     for (const file of outcome.files) into.owned.add(file);
-    // scan: changed — a unit counts when the object, an input or any file it read changed.
-    if (changed && !outcome.files.some((file) => changed.has(file))) continue;
+    // scan: changed — a unit counts when the object, an input or any file it read changed. The
+    // object's own file and its inputs are still read raw: they may hold workloads of their own.
+    const decisive = [...outcome.files, unit.objectFile, ...unit.inputs];
+    if (changed && !decisive.some((file) => changed.has(file))) continue;
     used++;
     for (const problem of outcome.manifests.problems) addProblem(into.manifests, problem);
     appendManifestSet(into.manifests, { ...outcome.manifests, problems: [] });

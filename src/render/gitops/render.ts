@@ -66,7 +66,7 @@ export async function renderUnit(unit: GitOpsUnit, context: GitOpsRenderContext)
     if (result) adjusted.images.push(result);
   }
   applyNamespace(unit, adjusted, context.defaultNamespace);
-  return { ok, manifests: adjusted, files: [...new Set([...files, unit.objectFile, ...unit.inputs])] };
+  return { ok, manifests: adjusted, files: [...new Set(files)] };
 }
 
 /**

@@ -206,7 +206,10 @@ interface SettingSpec<T> {
   parse: (label: string, raw: string) => T;
   /** What the repository config file may hold for it (a JSON Schema, shipped in schema/). */
   schema: JsonSchema;
-  /** Not in the repository config file: secrets and where the config file itself is. */
+  /**
+   * Not in the repository config file: secrets, where the config file itself is, and where reports
+   * are written (the file comes with the pull request, which must not choose what the run overwrites).
+   */
   configurable?: false;
   /** action.yml's description (and the README's inputs table). */
   description: string;
@@ -301,6 +304,7 @@ export const SETTINGS = {
     arg: 'FILE',
     default: '',
     ...text,
+    configurable: false,
     description: 'Write the report to this file instead of standard output.',
     help: 'write the report to FILE instead of standard output',
   }),
@@ -546,6 +550,7 @@ export const SETTINGS = {
     input: 'sarif-file',
     default: '',
     ...text,
+    configurable: false,
     description:
       'Write a SARIF 2.1.0 report here, for github/codeql-action/upload-sarif (needs security-events: write).',
   }),
@@ -614,6 +619,7 @@ export const SETTINGS = {
     input: 'report-file',
     default: '',
     ...text,
+    configurable: false,
     description:
       "Where to write the JSON report. Default: imagepull-preflight.json in the runner's temporary directory.",
   }),

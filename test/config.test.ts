@@ -53,6 +53,14 @@ describe('the config file schema', () => {
       expect(properties).not.toContain(excluded);
   });
 
+  // The file comes with the pull request: it must not choose which files the run overwrites.
+  it.each(['output', 'reportFile', 'sarifFile'])('refuses %s: where reports go is the workflow’s', (key) => {
+    expect(Object.keys(configSchema().properties!)).not.toContain(key);
+    expect(() => parseConfig(FILE, `${key}: /home/runner/.bashrc\n`)).toThrow(
+      new RegExp(`^\\.imagepull-preflight\\.yaml:1:1: unknown key "${key}"`),
+    );
+  });
+
   // ajv (the reference implementation editors and CI linters use) and the runtime must agree.
   const ajv = new Ajv2020.default({ allErrors: true, strict: true });
   const ajvValidate = ajv.compile(configSchema() as object);

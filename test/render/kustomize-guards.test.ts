@@ -6,7 +6,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyManifestSet } from '../../src/manifests/extract.js';
 import { renderBounded, type RenderResult } from '../../src/render/index.js';
-import { remoteHost } from '../../src/render/kustomize/render.js';
+import { buildGraph } from '../../src/render/kustomize/graph.js';
+import { KustomizeRenderer, remoteHost } from '../../src/render/kustomize/render.js';
+import { SourceFiles } from '../../src/render/sources.js';
+import { isForbiddenAddress, isLoopbackHost } from '../../src/registry/guard.js';
 import type { ScanOptions } from '../../src/scan.js';
 import { scanOffline } from '../support/run.js';
 import { removeDir, scratchDir, writeTree } from './support.js';
@@ -127,6 +130,59 @@ describe('a URL anywhere kustomize’s loader takes a file: not rendered, the fi
     ['http://METADATA.google.internal/x', 'metadata.google.internal'],
   ])('the host of %s is %s', (url, host) => {
     expect(remoteHost(url)).toBe(host);
+  });
+});
+
+describe('with kustomize-remote: true, a host is checked by the addresses it resolves to', () => {
+  async function renderable(url: string, addresses: string[]) {
+    const dir = await scratchDir('kustomize-dns');
+    dirs.push(dir);
+    await writeTree(dir, {
+      'app/kustomization.yaml': `resources: [pod.yaml, ${url}]\n`,
+      'app/pod.yaml': pod,
+    });
+    const sources = new SourceFiles(dir, 'default');
+    const file = path.join(dir, 'app', 'kustomization.yaml');
+    const graph = await buildGraph([file], sources);
+    const looked: string[] = [];
+    const renderer = new KustomizeRenderer(graph, sources, {
+      cwd: dir,
+      defaultNamespace: 'default',
+      runner: { build: () => Promise.reject(new Error('kustomize must not run')) },
+      network: true,
+      timeoutMs: 1_000,
+      forbiddenAddress: (address) => isLoopbackHost(address) || isForbiddenAddress(address),
+      lookup: async (host) => {
+        looked.push(host);
+        return addresses;
+      },
+    });
+    const into = emptyManifestSet();
+    return { ok: await renderer.renderable(graph.nodes.get(file)!, into), into, looked };
+  }
+
+  it.each([
+    ['a name that resolves to the metadata address', ['169.254.169.254']],
+    ['a name that resolves to loopback among others', ['203.0.113.7', '127.0.0.1']],
+    ['a name that resolves to a mapped IPv6 loopback', ['::ffff:127.0.0.1']],
+  ])('%s is refused', async (_name, addresses) => {
+    const { ok, into, looked } = await renderable('https://rebind.example.test/base.yaml', addresses);
+    expect(ok).toBe(false);
+    expect(looked).toEqual(['rebind.example.test']);
+    expect(into.problems).toEqual([
+      expect.objectContaining({
+        kind: 'kustomize-remote-base',
+        message: expect.stringMatching(
+          /refused \(rebind\.example\.test resolves to .*, a loopback, link-local or metadata address\)/,
+        ),
+      }),
+    ]);
+  });
+
+  it('a name that resolves to ordinary addresses may be fetched', async () => {
+    const { ok, into } = await renderable('https://git.example.test/base.yaml', ['203.0.113.7']);
+    expect(ok).toBe(true);
+    expect(into.problems).toEqual([]);
   });
 });
 

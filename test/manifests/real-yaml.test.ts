@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyManifestSet, extractFromText, type ExtractOptions } from '../../src/manifests/extract.js';
 import type { ManifestSet } from '../../src/manifests/types.js';
 import { relaxForGoYaml } from '../../src/manifests/yaml-lenient.js';
-import { splitYamlStream } from '../../src/manifests/yaml-tree.js';
+import { splitYamlStream, yamlStream } from '../../src/manifests/yaml-tree.js';
 
 function extract(yaml: string, options: Partial<ExtractOptions> = {}): ManifestSet {
   const set = emptyManifestSet();
@@ -75,6 +75,44 @@ describe('go-yaml leniency: what kubectl accepts parses, positions exact', () =>
     const yaml = pod('  - name: a\n\timage: nginx\n');
     const set = extract(yaml);
     expect(set.problems).toEqual([expect.objectContaining({ kind: 'parse-error', line: 8 })]);
+  });
+});
+
+describe('differential: parses exactly where kubectl’s decoder parses', () => {
+  // Each text was given to kubectl's decoder (k8s.io/apimachinery YAMLReader + sigs.k8s.io/yaml over
+  // go-yaml v2, v0.37.0 / v1.6.0); the third column is whether it refused the text.
+  it.each<[string, string, boolean]>([
+    ['tabAfterColon', 'a:\tb\n', false],
+    ['tabIndent', 'a:\n\tb: 1\n', true],
+    ['flowClose', 'a:\n  b: [\n    1,\n    2\n  ]\nc: [\n  x\n]\n', false],
+    ['flowCol0', 'args: [\n"a",\n"b"\n]\n', false],
+    ['flowMap', 'a:\n  b: {\n  x: 1\n  }\n', false],
+    ['flowMapCol0', 'a: {\n"b": 1\n}\n', false],
+    ['commaCol0', 'a: [1\n, 2]\n', false],
+    ['plainMultiFlowDef', 'x:\n  a: [a,\n b]\n', false],
+    ['quotedDeficient', 'a:\n  b: "x\ny"\n', false],
+    ['seqFlow', 'a:\n  - [1,\n  2]\n', false],
+    ['tabInFlow', 'a: [1,\t2]\n', false],
+    ['badIndent', 'a: b\n  c: d\n', true],
+    ['dashNoSpace', 'a:\n  - b\n  -c\n', true],
+    ['atSign', 'a: @x\n', true],
+    ['backtick', 'a: `x\n', true],
+    ['compactSeq', 'a: - b\n', true],
+    ['nestedColon', 'a:  b: c\n', true],
+    ['unknownAlias', 'a: *b\n', true],
+    ['trailingComma', 'a: {b: 1,}\n', false],
+    ['trailingCommaSeq', 'a: [1, 2,]\n', false],
+    ['flowPair', 'a: [b: c]\n', false],
+    ['flowMapNoValue', 'a: {b}\n', false],
+    ['complexKey', '? a\n: b\n', false],
+    ['keySpaces', 'key with spaces : 1\n', false],
+    ['crlf', 'a: 1\nb: 2\n', false],
+    ['docEnd', 'a: 1\n...\nb: 2\n', false],
+    ['sepComment', 'a: 1\n--- # c\nb: 2\n', false],
+    ['sepSpace', 'a: 1\n---   \nb: 2\n', false],
+  ])('%s', (_name, text, kubectlRefuses) => {
+    const errors = [...yamlStream(text)].filter((item) => 'error' in item);
+    expect(errors.length > 0).toBe(kubectlRefuses);
   });
 });
 

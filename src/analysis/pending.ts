@@ -25,9 +25,10 @@ export function parsePendingImage(written: string): PendingImage | { error: stri
   const parsed = parseImageReference(written.replaceAll('*', STAR).replaceAll('?', QUESTION));
   if (!parsed.ok) return { error: parsed.reason };
   const { domain, path, tag, digest, normalized } = parsed.reference;
-  // `ghcr.io/acme/*` means every image there, not only their `:latest`.
+  // `ghcr.io/acme/*` means every image there, not only their `:latest`; so does `ghcr.io/*/app`,
+  // whose glob does not reach the tag by itself.
   const glob = /[*?]/.test(written) && tag === undefined && digest === undefined;
-  const pattern = (glob ? `${domain}/${path}` : normalized).replaceAll(STAR, '*').replaceAll(QUESTION, '?');
+  const pattern = (glob ? `${domain}/${path}:*` : normalized).replaceAll(STAR, '*').replaceAll(QUESTION, '?');
   return { written, pattern };
 }
 

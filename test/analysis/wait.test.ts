@@ -125,6 +125,12 @@ describe('pending image patterns', () => {
     ['ghcr.io/acme/app:*', 'ghcr.io/acme/app:2.1.0', true],
     ['ghcr.io/acme/app:*', 'ghcr.io/acme/app-web:2.1.0', false],
     ['ghcr.io/acme/*', 'ghcr.io/acme/web:1', true],
+    // A glob with no tag matches every tag, wherever its * or ? stands.
+    ['ghcr.io/*/app', 'ghcr.io/acme/app:2', true],
+    ['ghcr.io/*/app', 'ghcr.io/acme/app-web:2', false],
+    ['*.example.com/app', 'eu.example.com/app:1', true],
+    ['ghcr.io/acme/ap?', 'ghcr.io/acme/app:1', true],
+    ['ghcr.io/acme/*', 'ghcr.io/acme/web@sha256:' + 'a'.repeat(64), true],
     ['ghcr.io/acme/app', 'ghcr.io/acme/app:latest', true],
     ['ghcr.io/acme/app', 'ghcr.io/acme/app:1', false],
     ['acme/app:1', 'docker.io/acme/app:1', true],

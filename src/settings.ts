@@ -207,10 +207,18 @@ interface SettingSpec<T> {
   /** What the repository config file may hold for it (a JSON Schema, shipped in schema/). */
   schema: JsonSchema;
   /**
-   * Not in the repository config file: secrets, where the config file itself is, and where reports
-   * are written (the file comes with the pull request, which must not choose what the run overwrites).
+   * Set when the repository config file may not hold it, saying why (completing "the config file comes
+   * from the pull request and …"). The file is read from the checkout, which a fork pull request's
+   * author writes (and in pull_request_target workflows it is the one untrusted part): it may weaken
+   * the check, as an inline suppression can, but never make the runner fetch, trust, read outside the
+   * repository, or choose what the run overwrites. src/config/file.ts refuses these with file:line.
    */
-  configurable?: false;
+  notInConfigFile?: string;
+  /**
+   * A path the config file may set only inside the repository: `read` (scanned; no `..`, no link out),
+   * `chart` (globs relative to each chart; no `..`, not absolute).
+   */
+  configFilePath?: 'read' | 'chart';
   /** action.yml's description (and the README's inputs table). */
   description: string;
   /** The `--help` text; `(default: …)` is added from `default` unless `helpDefault` is false. */
@@ -304,7 +312,7 @@ export const SETTINGS = {
     arg: 'FILE',
     default: '',
     ...text,
-    configurable: false,
+    notInConfigFile: 'must not choose which files the run overwrites',
     description: 'Write the report to this file instead of standard output.',
     help: 'write the report to FILE instead of standard output',
   }),
@@ -317,6 +325,7 @@ export const SETTINGS = {
       if (paths.length === 0) throw new InputError(`${label} names no files or directories`);
       return paths;
     },
+    configFilePath: 'read',
     description:
       'Manifest files, directories (walked, skipping .git and node_modules) or globs, separated by commas or newlines. Directories yield every .yaml, .yml and .json file.',
   }),
@@ -326,7 +335,7 @@ export const SETTINGS = {
     arg: 'FILE',
     default: '',
     ...text,
-    configurable: false,
+    notInConfigFile: 'cannot point at another config file',
     description:
       'Repository config file with any of these settings plus imagePaths and per-path suppressions (schema/imagepull-preflight.schema.json). Default: .imagepull-preflight.yaml at the repository root, when there is one. Inputs set here override it.',
     help: 'repository config file (default: .imagepull-preflight.yaml here, if any)',
@@ -393,7 +402,7 @@ export const SETTINGS = {
     // Outside a workflow nothing substitutes the expression: then there is no token.
     parse: (_label, raw) => (raw === '${{ github.token }}' ? '' : raw),
     schema: STRING,
-    configurable: false,
+    notInConfigFile: 'must not hold secrets (it is committed to the repository)',
     description:
       'Token used to look at ghcr.io images (never to decide what the kubelet gets). Needs packages: read for private packages.',
   }),
@@ -403,6 +412,8 @@ export const SETTINGS = {
     arg: 'FILE',
     default: '',
     ...text,
+    notInConfigFile:
+      'must not make the check read registry credentials from a file the workflow did not name',
     description:
       'Docker config file the check may use to look at private registries (what docker/login-action writes). Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json. Supports auths, credsStore and credHelpers.',
     help: 'Docker config the check may use to look (default: $DOCKER_CONFIG/config.json,\nelse ~/.docker/config.json); never decides what the kubelet gets',
@@ -411,7 +422,7 @@ export const SETTINGS = {
     input: 'registry-auth',
     default: '',
     ...text,
-    configurable: false,
+    notInConfigFile: 'must not hold secrets (it is committed to the repository)',
     description:
       'A Docker config JSON document ({"auths": {...}}), e.g. from a repository secret, that the check may use to look at private registries. Masked in logs.',
   }),
@@ -423,6 +434,8 @@ export const SETTINGS = {
     default: '',
     parse: parseHostList,
     schema: LIST,
+    notInConfigFile:
+      'must not make the check accept plain HTTP or unverifiable TLS (and send credentials there)',
     description:
       'Registry hosts (host[:port], comma or newline separated) that may be plain HTTP or have TLS certificates that cannot be verified. Loopback registries are always tried over HTTPS, then HTTP.',
     help: 'registry that may be plain HTTP or unverified TLS (repeatable)',
@@ -433,6 +446,7 @@ export const SETTINGS = {
     arg: 'FILE',
     default: '',
     ...text,
+    notInConfigFile: 'must not choose which certificate authorities the check trusts',
     description: 'Extra CA certificates (PEM file) to trust for registries. NODE_EXTRA_CA_CERTS works too.',
     help: 'extra CA certificates (PEM) to trust for registries',
   }),
@@ -443,6 +457,8 @@ export const SETTINGS = {
     default: '',
     parse: parseHostList,
     schema: LIST,
+    notInConfigFile:
+      "must not vouch for the cluster's node credentials, which turns a refused pull into a warning",
     description:
       'Registry host globs whose nodes pull with their own credentials (kubelet credential provider or node config.json), in addition to ECR, GCR/Artifact Registry and ACR. A refused anonymous pull from these is a warning, not an error.',
     help: 'comma-separated host globs whose nodes pull with their own credentials,\nin addition to ECR, GCR/Artifact Registry and ACR',
@@ -509,6 +525,7 @@ export const SETTINGS = {
     flag: 'kustomize-remote',
     default: 'false',
     ...boolean,
+    notInConfigFile: 'must not make the runner fetch remote kustomize bases and URLs',
     description:
       'true to let kustomize fetch remote bases and any URL a kustomization names (patches, generator files, replacements, openapi, configurations, crds), never from loopback, link-local or metadata addresses. Otherwise nothing is fetched and overlays that use one are reported as not rendered.',
     help: 'let kustomize fetch remote bases (network); otherwise they are reported',
@@ -519,6 +536,7 @@ export const SETTINGS = {
     arg: 'GLOBS',
     default: '',
     ...list,
+    configFilePath: 'chart',
     description:
       "Values files to render each chart with: globs relative to the chart, comma or newline separated, e.g. values.yaml,values-prod.yaml. Each match is rendered on its own over the chart's defaults (a+b layers two files). Default: the chart's values.yaml alone. Needs helm on the runner.",
     help: "comma-separated values-file globs relative to each chart, each rendered\non its own (default: the chart's values.yaml)",
@@ -528,6 +546,8 @@ export const SETTINGS = {
     flag: 'helm-dependencies',
     default: 'false',
     ...boolean,
+    notInConfigFile:
+      'must not make the runner fetch chart dependencies (helm dependency build fetches from any host)',
     description:
       'true to run helm dependency build (network) for charts whose Chart.yaml dependencies are not vendored in charts/, in a temporary copy of the chart. file:// dependencies are always built. Otherwise such charts are reported as not rendered.',
     help: 'let helm dependency build fetch chart dependencies (network); otherwise\nsuch charts are reported (file:// dependencies are always built)',
@@ -550,7 +570,7 @@ export const SETTINGS = {
     input: 'sarif-file',
     default: '',
     ...text,
-    configurable: false,
+    notInConfigFile: 'must not choose which files the run overwrites',
     description:
       'Write a SARIF 2.1.0 report here, for github/codeql-action/upload-sarif (needs security-events: write).',
   }),
@@ -619,7 +639,7 @@ export const SETTINGS = {
     input: 'report-file',
     default: '',
     ...text,
-    configurable: false,
+    notInConfigFile: 'must not choose which files the run overwrites',
     description:
       "Where to write the JSON report. Default: imagepull-preflight.json in the runner's temporary directory.",
   }),

@@ -57,7 +57,9 @@ describe('the config file schema', () => {
   it.each(['output', 'reportFile', 'sarifFile'])('refuses %s: where reports go is the workflow’s', (key) => {
     expect(Object.keys(configSchema().properties!)).not.toContain(key);
     expect(() => parseConfig(FILE, `${key}: /home/runner/.bashrc\n`)).toThrow(
-      new RegExp(`^\\.imagepull-preflight\\.yaml:1:1: unknown key "${key}"`),
+      new RegExp(
+        `^\\.imagepull-preflight\\.yaml:1:1: ${key} can only be set as .*: the config file comes from the pull request and must not choose which files the run overwrites$`,
+      ),
     );
   });
 

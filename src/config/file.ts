@@ -5,7 +5,16 @@ import type { ImagePathSpec } from '../manifests/custom-resources.js';
 import { readRegularFile, reportPath } from '../manifests/files.js';
 import { LineIndex } from '../manifests/positions.js';
 import { yamlStream, type YamlMap, type YamlNode } from '../manifests/yaml-tree.js';
-import { InputError, SETTINGS, type RawSettings, type ScanExtras, type SettingName } from '../settings.js';
+import {
+  InputError,
+  parseList,
+  SETTINGS,
+  settingSpecs,
+  type RawSettings,
+  type ScanExtras,
+  type SettingName,
+} from '../settings.js';
+import { configPathProblem, linksOutOfRepository } from './paths.js';
 import { CONFIG_FILE_NAMES, configSchema, configurableSettings } from './schema.js';
 import { toJson, validate } from './validate.js';
 
@@ -42,7 +51,82 @@ export async function readConfigFile(cwd: string, explicit?: string): Promise<Co
       continue;
     }
     if (!read.ok) throw new InputError(`config file ${file}: ${read.message}`);
-    return parseConfig(file, read.bytes.toString('utf8'));
+    const config = parseConfig(file, read.bytes.toString('utf8'));
+    await refuseLinksOut(config, cwd);
+    return config;
+  }
+  return undefined;
+}
+
+/** The config file's scanned paths must not leave the repository through a symbolic link. */
+async function refuseLinksOut(config: ConfigFile, cwd: string): Promise<void> {
+  for (const [name, raw] of Object.entries(config.values) as Array<[SettingName, string]>) {
+    const kind = SETTINGS[name].configFilePath;
+    if (kind !== 'read') continue;
+    for (const written of parseList(raw)) {
+      if (await linksOutOfRepository(written, cwd))
+        throw new InputError(
+          `${config.labels[name]}: "${written}" leads outside the repository through a symbolic link; ${confinement(name)}`,
+        );
+    }
+  }
+}
+
+/** Input and flag names, squashed, of the settings the config file may not hold. */
+const REFUSED = new Map<string, SettingName>(
+  settingSpecs().flatMap(([name, spec]) =>
+    spec.notInConfigFile === undefined
+      ? []
+      : [name, spec.input, spec.flag].flatMap((key) => (key ? [[squash(key), name] as const] : [])),
+  ),
+);
+
+function squash(key: string): string {
+  return key.toLowerCase().replace(/[-_]/g, '');
+}
+
+/** `action input "kustomize-remote" or CLI flag --kustomize-remote`. */
+function settableAs(name: SettingName): string {
+  const { input, flag } = SETTINGS[name] as { input?: string; flag?: string };
+  return [input && `action input "${input}"`, flag && `CLI flag --${flag}`].filter(Boolean).join(' or ');
+}
+
+function confinement(name: SettingName): string {
+  return `paths in the config file must stay inside the repository (set ${settableAs(name)} in the workflow for another place)`;
+}
+
+/**
+ * The key of a setting the config file may not hold (however it is spelled: `kustomizeRemote`,
+ * `kustomize-remote`), with why. Merged-in keys (`<<:`) count too.
+ */
+function refusedKey(root: YamlMap): { key: YamlNode; message: string } | undefined {
+  for (const { key } of [root, ...root.merges].flatMap((map) => map.entries)) {
+    if (key.kind !== 'scalar') continue;
+    const name = REFUSED.get(squash(key.value));
+    if (name === undefined) continue;
+    return {
+      key,
+      message: `${key.value} can only be set as ${settableAs(name)}: the config file comes from the pull request and ${SETTINGS[name].notInConfigFile!}`,
+    };
+  }
+  return undefined;
+}
+
+/** The first path in a setting's value that is not confined to the repository (or chart), with where. */
+function unconfinedPath(name: SettingName, value: YamlNode): { at: number; message: string } | undefined {
+  const kind = SETTINGS[name].configFilePath;
+  if (kind === undefined) return undefined;
+  for (const item of value.kind === 'seq' ? value.items : [value]) {
+    const raw = rawString(toJson(item)) ?? '';
+    for (const written of parseList(raw)) {
+      const problem = configPathProblem(kind, written);
+      if (problem === undefined) continue;
+      const rule =
+        kind === 'chart'
+          ? `${name} globs in the config file must name files inside each chart (set ${settableAs(name)} in the workflow for others)`
+          : confinement(name);
+      return { at: item.start, message: `${name}: ${problem}; ${rule}` };
+    }
   }
   return undefined;
 }
@@ -68,6 +152,9 @@ export function parseConfig(file: string, text: string): ConfigFile {
   if (root === undefined || toJson(root) === null) return config;
   if (root.kind !== 'map') throw error(root.start, 'the config file must be a mapping of settings');
 
+  const refused = refusedKey(root as YamlMap);
+  if (refused) throw error(refused.key.start, refused.message);
+
   // Types and keys first (a setting's own parser explains a malformed value best: no patterns here).
   const invalid = validate(root, configSchema(), '', { patterns: false });
   if (invalid) throw error(invalid.offset, invalid.message);
@@ -83,6 +170,8 @@ export function parseConfig(file: string, text: string): ConfigFile {
       const label = `${file}:${line}:${column}: ${name}`;
       // Parsed now, so a bad value is reported even where an input overrides it.
       (SETTINGS[setting].parse as (label: string, raw: string) => unknown)(label, raw);
+      const unconfined = unconfinedPath(setting, value);
+      if (unconfined) throw error(unconfined.at, unconfined.message);
       config.values[setting] = raw;
       config.labels[setting] = label;
     } else if (name === 'imagePaths') {

@@ -49,12 +49,18 @@ export const SUPPRESSION_SCHEMA: JsonSchema = {
   },
 };
 
-/** The settings the config file may hold (secrets and the config file's own path may not). */
+/** The settings the config file may hold: not secrets, its own path, or what makes the runner fetch or trust. */
 export function configurableSettings(): SettingName[] {
   return settingSpecs()
-    .filter(([, spec]) => spec.configurable !== false)
+    .filter(([, spec]) => spec.notInConfigFile === undefined)
     .map(([name]) => name);
 }
+
+/** How the config file's paths are confined (src/config/paths.ts enforces it). */
+const PATH_RULES = {
+  read: 'In this file: relative paths inside the repository.',
+  chart: 'In this file: globs inside each chart (no "..", not absolute).',
+};
 
 /** A setting's default as the config file writes it: `false`, `16`, `[]`, `10MB`. */
 function typedDefault(schema: JsonSchema, raw: string): unknown {
@@ -71,13 +77,13 @@ export function configSchema(): JsonSchema {
     $schema: { type: 'string', description: 'The schema this file follows, for editors.' },
   };
   for (const [name, spec] of settingSpecs()) {
-    if (spec.configurable === false) continue;
+    if (spec.notInConfigFile !== undefined) continue;
     const where = [spec.input && `input ${spec.input}`, spec.flag && `--${spec.flag}`]
       .filter(Boolean)
       .join(', ');
     properties[name] = {
       ...spec.schema,
-      description: `${spec.description} (Overridden by ${where}.)`,
+      description: `${spec.description}${spec.configFilePath ? ` ${PATH_RULES[spec.configFilePath]}` : ''} (Overridden by ${where}.)`,
       default: typedDefault(spec.schema, spec.default),
     };
   }

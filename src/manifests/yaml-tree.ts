@@ -123,12 +123,47 @@ export function splitYamlStream(text: string): StreamPart[] {
 }
 
 /**
+ * kubectl's decoder (YAMLOrJSONDecoder) reads a stream that starts with `{` as JSON: one object
+ * after another, `---` meaning nothing. The objects' ranges when `source` is such a stream of more
+ * than one, else undefined (one object is YAML too).
+ */
+export function splitJsonStream(source: string): StreamPart[] | undefined {
+  const first = /\S/.exec(source);
+  if (!first || source[first.index] !== '{') return undefined;
+  const parts: StreamPart[] = [];
+  let depth = 0;
+  let start = -1;
+  let string = false;
+  for (let i = first.index; i < source.length; i++) {
+    const c = source[i]!;
+    if (string) {
+      if (c === '\\') i++;
+      else if (c === '"') string = false;
+      continue;
+    }
+    if (c === '"') string = true;
+    else if (c === '{' || c === '[') {
+      if (depth === 0) {
+        if (c !== '{') return undefined;
+        start = i;
+      }
+      depth++;
+    } else if (c === '}' || c === ']') {
+      depth--;
+      if (depth < 0) return undefined;
+      if (depth === 0) parts.push({ start, end: i + 1 });
+    } else if (depth === 0 && !/\s/.test(c)) return undefined;
+  }
+  return depth === 0 && parts.length > 1 ? parts : undefined;
+}
+
+/**
  * Every document of `source` with its range, and for each part of the stream that does not parse
  * (even after go-yaml's leniency), the error at its exact offset; the other parts are unaffected.
  */
 export function* yamlStream(source: string, limits: YamlLimits = DEFAULT_YAML_LIMITS): Generator<StreamItem> {
   const budget: AliasBudget = { expansion: 0, nodes: 0 };
-  for (const part of splitYamlStream(source)) {
+  for (const part of splitJsonStream(source) ?? splitYamlStream(source)) {
     const text = source.slice(part.start, part.end);
     let events: Event[];
     let parsed = text;

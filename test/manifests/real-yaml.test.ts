@@ -146,6 +146,24 @@ describe('multi-document files split as kubectl splits them', () => {
   });
 });
 
+describe('a JSON stream, as kubectl’s YAMLOrJSONDecoder reads one', () => {
+  it('reads every object of concatenated JSON, positions exact', () => {
+    const object = (name: string, image: string) =>
+      `{\n  "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "${name}"},\n  "spec": {"containers": [{"name": "c", "image": "${image}"}]}\n}\n`;
+    const text = object('a', 'reg.test/a:1') + object('b', 'reg.test/b:2');
+    const set = extract(text);
+    expect(set.problems).toEqual([]);
+    expect(set.images.map((image) => [image.image, image.line, image.column])).toEqual([
+      ['reg.test/a:1', at(text, '"reg.test/a:1"').line, at(text, '"reg.test/a:1"').column],
+      ['reg.test/b:2', at(text, '"reg.test/b:2"').line, at(text, '"reg.test/b:2"').column],
+    ]);
+  });
+
+  it('a JSON data file of several values that are not objects stays a notice', () => {
+    expect(extract('{"a": 1}\n[1, 2]\n').problems.map((p) => p.kind)).toEqual(['not-manifest']);
+  });
+});
+
 describe('duplicate keys: the later value, as kubectl apply -f keeps it, with a warning', () => {
   it('checks the later image and says what kubectl and kustomize do', () => {
     const yaml = pod('  - name: a\n    image: web:1.4\n    image: web:1.5\n');
@@ -216,7 +234,7 @@ describe('templates: the document, not the file, and only real templates', () =>
 
 describe('files that are not manifests are at most a notice', () => {
   it.each([
-    ['a JSON data file that is not YAML kubectl reads', '{"a": 1}\n{"b": 2}\n', {}],
+    ['a JSON data file that is not YAML kubectl reads', '{"a": 1, "b": [1, 2}\n', {}],
     ['a compose file with a tab-indented key', 'services:\n  web:\n\timage: web:1\n', {}],
     [
       'a helm-unittest suite under a chart’s tests/',

@@ -113,8 +113,10 @@ export function parseHostList(setting: string, value: string): string[] {
 /** Seconds (fractions allowed) up to `max`, returned in milliseconds. */
 export function parseSeconds(setting: string, value: string, max = 600): number {
   const seconds = Number(value.trim());
-  if (/^\d+(\.\d+)?$/.test(value.trim()) && seconds > 0 && seconds <= max) return Math.round(seconds * 1000);
-  throw new InputError(`${setting} must be a number of seconds from 1 to ${max}; got "${value}"`);
+  // At least 1 ms once rounded: a timeout of 0 would mean none at all.
+  const ms = Math.round(seconds * 1000);
+  if (/^\d+(\.\d+)?$/.test(value.trim()) && ms >= 1 && seconds <= max) return ms;
+  throw new InputError(`${setting} must be a number of seconds above 0, at most ${max}; got "${value}"`);
 }
 
 const DURATION_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };

@@ -269,6 +269,15 @@ describe('usage errors exit 2 with one line', () => {
       ['--ca-file', '/dev/zero', 'manifests/not-workloads.yaml'],
       'imagepull-preflight: cannot read the CA file /dev/zero: not a regular file (a FIFO, device or socket); not read\n',
     ],
+    // Fractions are allowed (0.5 is half a second), so the bound says "above 0", not "from 1".
+    [
+      ['--timeout', '0.0001', 'x'],
+      'imagepull-preflight: --timeout must be a number of seconds above 0, at most 600; got "0.0001"\n',
+    ],
+    [
+      ['--timeout', '0', 'x'],
+      'imagepull-preflight: --timeout must be a number of seconds above 0, at most 600; got "0"\n',
+    ],
     // A value with a newline is quoted whole, escaped, not cut at the newline.
     [
       ['--format', 'a\nb', 'x'],

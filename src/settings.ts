@@ -65,7 +65,8 @@ const SIZE_UNITS: Record<string, number> = {
 export function parseSize(setting: string, value: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
   const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
-  if (!match || unit === undefined || Number(match[1]) <= 0) {
+  // At least one byte once rounded down: `0.5` would refuse every file.
+  if (!match || unit === undefined || Math.floor(Number(match[1]) * unit) < 1) {
     throw new InputError(
       `${setting} must be a size such as 10MB, 512KB or a number of bytes; got "${value}"`,
     );

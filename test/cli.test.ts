@@ -246,6 +246,10 @@ describe('usage errors exit 2 with one line', () => {
       ['--max-file-size', 'huge', 'x'],
       expect.stringContaining('--max-file-size must be a size such as 10MB'),
     ],
+    [
+      ['--max-file-size', '0.5', 'x'],
+      'imagepull-preflight: --max-file-size must be a size such as 10MB, 512KB or a number of bytes; got "0.5"\n',
+    ],
     [['--offline', 'does-not-exist'], 'imagepull-preflight: path "does-not-exist" does not exist\n'],
     [['--bogus', 'x'], expect.stringContaining("Unknown option '--bogus'")],
     // parseArgs words this over three lines; the user gets them as one, with the way out.

@@ -102,6 +102,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     },
     deadline: deadline.renderBy,
     maxFileSize: options.maxFileSize,
+    mask: options.registry.mask,
     ...(options.imagePaths ? { imagePaths: options.imagePaths } : {}),
     ...(options.changedFiles ? { changedFiles: options.changedFiles } : {}),
   });

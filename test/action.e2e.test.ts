@@ -309,6 +309,52 @@ describe('the action on a pull request', () => {
     }
   });
 
+  it('masks a value Flux substitutes from a Secret in the repository before printing anything with it', async () => {
+    const tag = 'tag-s3cret-91';
+    const files = {
+      'deploy/flux/web.yaml': [
+        'apiVersion: kustomize.toolkit.fluxcd.io/v1',
+        'kind: Kustomization',
+        'metadata: {name: web, namespace: flux-system}',
+        'spec:',
+        '  sourceRef: {kind: GitRepository, name: flux-system}',
+        '  path: ./deploy/flux-web',
+        '  postBuild:',
+        '    substituteFrom: [{kind: Secret, name: web-vars}]',
+        '---',
+        'apiVersion: v1',
+        'kind: Secret',
+        'metadata: {name: web-vars, namespace: flux-system}',
+        `data: {TAG: ${Buffer.from(tag).toString('base64')}}`,
+      ].join('\n'),
+      'deploy/flux-web/deployment.yaml': [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: {name: web}',
+        `spec: {template: {spec: {containers: [{name: web, image: "${lab.open.host}/app:\${TAG}"}]}}}`,
+      ].join('\n'),
+    };
+    for (const [file, text] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(workspace, file)), { recursive: true });
+      await writeFile(path.join(workspace, file), text);
+    }
+    github.prFiles = Object.keys(files).map((filename) => ({ filename, status: 'added' }));
+    try {
+      const run = await runAction({});
+      expect(run.code).toBe(1);
+      const lines = run.stdout.split('\n');
+      const masked = lines.indexOf(`::add-mask::${tag}`);
+      const printed = lines.findIndex((line) => line.includes(tag) && !line.startsWith('::add-mask::'));
+      // The failing tag is named in the step's error line, and the runner had been told to hide it.
+      expect(lines[printed]).toContain(`Tag "${tag}" does not exist`);
+      expect(masked).toBeGreaterThanOrEqual(0);
+      expect(masked).toBeLessThan(printed);
+    } finally {
+      await rm(path.join(workspace, 'deploy/flux'), { recursive: true, force: true });
+      await rm(path.join(workspace, 'deploy/flux-web'), { recursive: true, force: true });
+    }
+  });
+
   it('refuses bad input with a plain-English message', async () => {
     const run = await runAction({ 'fail-on': 'sometimes' });
     expect(run.code).toBe(1);

@@ -89,6 +89,8 @@ export interface RenderOptions {
   deadline?: number;
   /** Configuration-file `imagePaths`: rendered custom resources are read with them too. */
   imagePaths?: readonly ImagePathSpec[];
+  /** Called with every secret value rendering reads (Flux substitutions and values from Secrets). */
+  mask?: (secret: string) => void;
 }
 
 export interface RenderOutcome {
@@ -128,6 +130,7 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
     files: options.files,
     sources,
     repositoryUrls: settings.repositoryUrls ?? [],
+    ...(options.mask ? { mask: options.mask } : {}),
   });
   const deployed = (dir: string) => gitops.units.some((unit) => deploysDir(unit, dir));
   const units: Unit[] = [];

@@ -8,7 +8,7 @@ import { normalizeRepoUrl, type Repository } from './repository.js';
 import { hasReference } from './substitute.js';
 import type { DefinedVariable, GitOpsPlan, GitOpsUnit, ImageOverrideAt } from './units.js';
 import { imagePatches } from './patches.js';
-import { emptyInlineValues, plainValues, stringValues } from './values.js';
+import { emptyInlineValues, plainValues, stringValues, valueLeaves } from './values.js';
 
 /**
  * Flux (fluxcd/kustomize-controller, helm-controller). A Kustomization is in this repository when its
@@ -19,7 +19,11 @@ import { emptyInlineValues, plainValues, stringValues } from './values.js';
 
 const BOOTSTRAP_SOURCE = 'flux-system';
 
-export function planFlux(objects: GitOpsObjects, repository: Repository): GitOpsPlan {
+/** Called with every secret read (core.setSecret in the action), before anything could print it. */
+export type Mask = (secret: string) => void;
+
+/** `mask` receives every value read from a Secret: it can end up in an image, a message or a report. */
+export function planFlux(objects: GitOpsObjects, repository: Repository, mask: Mask = () => {}): GitOpsPlan {
   const plan: GitOpsPlan = { units: [], problems: [] };
   const problem = (
     kind: ManifestProblem['kind'],
@@ -48,7 +52,7 @@ export function planFlux(objects: GitOpsObjects, repository: Repository): GitOps
         );
         continue;
       }
-      plan.units.push(fluxUnit(object, objects, repository, local, plan));
+      plan.units.push(fluxUnit(object, objects, repository, local, plan, mask));
     } else if (object.group === 'helm.toolkit.fluxcd.io' && object.kind === 'HelmRelease') {
       const chart = getPath(object.root, 'spec', 'chart', 'spec');
       const sourceRef = get(chart, 'sourceRef');
@@ -68,7 +72,7 @@ export function planFlux(objects: GitOpsObjects, repository: Repository): GitOps
           object.source.absolute,
         );
         if (where.inRepository) {
-          plan.units.push(helmReleaseUnit(object, chart!, objects, repository, plan));
+          plan.units.push(helmReleaseUnit(object, chart!, objects, repository, plan, mask));
           continue;
         }
       }
@@ -198,6 +202,7 @@ function fluxUnit(
   repository: Repository,
   local: string,
   plan: GitOpsPlan,
+  mask: Mask,
 ): GitOpsUnit {
   const spec = get(object.root, 'spec');
   const pathNode = get(spec, 'path');
@@ -215,7 +220,7 @@ function fluxUnit(
   const targetNamespace = str(get(spec, 'targetNamespace'));
   if (targetNamespace) unit.namespace = { value: targetNamespace, force: true };
   const postBuild = get(spec, 'postBuild');
-  if (postBuild) unit.substitution = substitution(object, postBuild, objects, plan, unit);
+  if (postBuild) unit.substitution = substitution(object, postBuild, objects, plan, unit, mask);
   if (pathNode) unit.anchor = locateIn(object, pathNode);
   return unit;
 }
@@ -231,6 +236,7 @@ function helmReleaseUnit(
   objects: GitOpsObjects,
   repository: Repository,
   plan: GitOpsPlan,
+  mask: Mask,
 ): GitOpsUnit {
   const spec = get(object.root, 'spec');
   const chartNode = get(chart, 'chart');
@@ -256,7 +262,7 @@ function helmReleaseUnit(
         data.name === name &&
         (data.namespace ?? 'default') === (object.namespace ?? 'default'),
     );
-    const node = found && dataEntries(found).find(([entryKey]) => entryKey === key);
+    const node = found && dataEntries(found, mask).find(([entryKey]) => entryKey === key);
     if (!found || !node || get(entry, 'targetPath')) {
       if (str(get(entry, 'optional')) === 'true') continue;
       plan.problems.push({
@@ -272,13 +278,22 @@ function helmReleaseUnit(
       try {
         const parsed = load(node[1]);
         if (typeof parsed === 'object' && parsed !== null) {
+          maskEach(valueLeaves(parsed), mask);
           inline.layers.push(parsed as Record<string, unknown>);
           inline.sites.push({ value: '', location: locateIn(found, node[2]), via });
         }
       } catch {
         // not YAML: helm-controller fails the same way; render without it
       }
-    } else inline.layers.push(stringValues(node[2], found.source, via, inline.sites));
+    } else {
+      const sites = inline.sites.length;
+      inline.layers.push(stringValues(node[2], found.source, via, inline.sites));
+      if (kind === 'Secret')
+        maskEach(
+          inline.sites.slice(sites).map((site) => site.value),
+          mask,
+        );
+    }
   }
   const values = get(spec, 'values');
   if (values?.kind === 'map')
@@ -351,6 +366,7 @@ function substitution(
   objects: GitOpsObjects,
   plan: GitOpsPlan,
   unit: GitOpsUnit,
+  mask: Mask,
 ) {
   const variables = new Map<string, DefinedVariable>();
   let complete = true;
@@ -384,7 +400,7 @@ function substitution(
       continue;
     }
     unit.inputs.push(found.source.absolute);
-    for (const [key, value, node] of dataEntries(found))
+    for (const [key, value, node] of dataEntries(found, mask))
       variables.set(key, {
         value,
         location: locateIn(found, node),
@@ -415,8 +431,11 @@ function substitution(
   return { variables, complete };
 }
 
-/** A ConfigMap's `data` or a Secret's `data` (base64) and `stringData`, with the nodes that write them. */
-function dataEntries(object: GitOpsObject): Array<[string, string, YamlNode]> {
+/**
+ * A ConfigMap's `data` or a Secret's `data` (base64) and `stringData`, with the nodes that write them.
+ * A Secret's values are masked as they are read (decoded: the form that reaches images and messages).
+ */
+function dataEntries(object: GitOpsObject, mask: Mask): Array<[string, string, YamlNode]> {
   const entries: Array<[string, string, YamlNode]> = [];
   const add = (map: YamlNode | undefined, decode: boolean) => {
     if (map?.kind !== 'map') return;
@@ -425,10 +444,20 @@ function dataEntries(object: GitOpsObject): Array<[string, string, YamlNode]> {
       const raw = str(entry.value);
       if (key === undefined || raw === undefined) continue;
       const value = decode ? decodeDataValue(raw) : raw;
-      if (value !== undefined) entries.push([key, value, entry.value]);
+      if (value === undefined) continue;
+      if (object.kind === 'Secret') maskEach([value], mask);
+      entries.push([key, value, entry.value]);
     }
   };
   add(get(object.root, 'data'), object.kind === 'Secret');
   if (object.kind === 'Secret') add(get(object.root, 'stringData'), false);
   return entries;
+}
+
+/**
+ * Every non-empty value, however short, as @actions/core's setSecret takes them: a Secret's `1` is as
+ * secret as its password. (An empty one would mask nothing; the runner warns about it.)
+ */
+function maskEach(values: string[], mask: Mask): void {
+  for (const value of new Set(values)) if (value !== '') mask(value);
 }

@@ -27,6 +27,8 @@ export interface GitOpsPlanOptions {
   sources: SourceFiles;
   /** URLs that name this repository besides the checkout's `origin` (the workflow's repository). */
   repositoryUrls: readonly string[];
+  /** Called with every value read from a Secret (Flux `substituteFrom`, `valuesFrom`). */
+  mask?: (secret: string) => void;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function planGitOps(options: GitOpsPlanOptions): Promise<GitOpsPlan
   if (objects.controllers.length === 0) return { units: [], problems: [] };
   const repository = await thisRepository(options.cwd, options.repositoryUrls);
   const argo = await planArgoCd(objects, repository, options.sources);
-  const flux = planFlux(objects, repository);
+  const flux = planFlux(objects, repository, options.mask);
   const scanned = options.paths.map((written) => path.resolve(options.cwd, written));
   const problems = [...argo.problems, ...flux.problems];
   const units = [];

@@ -49,6 +49,12 @@ export function plainValues(node: YamlNode, file: SourceFile, via: string, sites
   return result;
 }
 
+/** Every scalar of parsed values, as text (`1.2`, `true`): what an image string can carry. */
+export function valueLeaves(value: unknown): string[] {
+  if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(valueLeaves);
+  return value == null ? [] : [String(value)];
+}
+
 /** A values document written as a string (Argo CD `helm.values`), its leaves located inside the block. */
 export function stringValues(
   node: YamlNode,
@@ -65,13 +71,7 @@ export function stringValues(
     return {};
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
-  const leaves = (value: unknown): string[] =>
-    typeof value === 'object' && value !== null
-      ? Object.values(value).flatMap(leaves)
-      : value == null
-        ? []
-        : [String(value)];
-  for (const leaf of new Set(leaves(parsed))) {
+  for (const leaf of new Set(valueLeaves(parsed))) {
     const offset = leaf === '' ? -1 : file.text.indexOf(leaf, node.start);
     const location = offset !== -1 && offset < node.end ? file.at(offset, leaf.length) : file.locate(node);
     sites.push({ value: leaf, location, via });

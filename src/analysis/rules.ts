@@ -257,7 +257,7 @@ const RULE_LIST = [
     id: 'render-roots-capped',
     severity: 'warning',
     title: 'Render budget reached; some roots not rendered',
-    clusterShows: 'Nothing: the kustomize roots and charts left out were not checked',
+    clusterShows: 'Nothing: the kustomize roots, charts and Argo CD/Flux objects left out were not checked',
     fix: 'Raise max-render-roots, or narrow paths to the roots this change affects.',
   },
   {

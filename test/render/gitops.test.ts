@@ -278,7 +278,7 @@ spec:
     ]);
   });
 
-  it('Flux spec.images set the tag on the images entry; max-render-roots caps the units with a warning', async () => {
+  it('Flux spec.images set the tag on the images entry; max-render-roots caps the units with a warning finding on each one left out', async () => {
     const kustomization = (name: string, path: string) => `apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata: {name: ${name}, namespace: flux-system}
@@ -301,8 +301,18 @@ spec:
     ).toEqual([['ghcr.io/acme/web:9.1', ['clusters/a.yaml:9', 'clusters/b.yaml:9']]]);
     const capped = await scanOffline(root, { render: { maxRoots: 1 } });
     expect(capped.rendered).toEqual({ roots: ['Kustomization flux-system/a'], capped: true });
-    expect(capped.warnings).toEqual([
-      'max-render-roots 1 reached; Argo CD and Flux objects not rendered or checked: Kustomization flux-system/b',
+    // A finding on the object left out, in the JSON, the summary and the totals: not a log line.
+    expect(capped.warnings).toEqual([]);
+    expect(
+      capped.findings
+        .filter((finding) => finding.rule === 'render-roots-capped')
+        .map((finding) => [finding.severity, `${finding.file}:${finding.line}`, finding.message]),
+    ).toEqual([
+      [
+        'warning',
+        'clusters/b.yaml:6', // spec.path
+        'Kustomization flux-system/b was not rendered and its images were not checked: max-render-roots is 1 and the renders before it used it up.',
+      ],
     ]);
     // b's files are still not checked raw.
     expect(capped.images.map((image) => image.reference)).toEqual(['ghcr.io/acme/web:9.1']);

@@ -81,6 +81,8 @@ export function deploysDir(unit: GitOpsUnit, dir: string): boolean {
 export interface GitOpsRenderLimits {
   /** Renders left of max-render-roots. */
   budget: number;
+  /** max-render-roots itself, for the message. */
+  total: number;
   /** No render starts after this (epoch ms): max-duration. */
   deadline?: number;
 }
@@ -111,12 +113,13 @@ export async function renderGitOps(
     const late = limits.deadline !== undefined && Date.now() >= limits.deadline;
     if (late || used >= limits.budget) {
       (late ? result.late : result.capped).push(unit.label);
-      if (late)
-        addProblem(into.manifests, {
-          kind: 'max-duration',
-          ...unit.anchor,
-          message: `${unit.label} was not rendered and its images were not checked: rendering reached its share of max-duration.`,
-        });
+      addProblem(into.manifests, {
+        kind: late ? 'max-duration' : 'render-capped',
+        ...unit.anchor,
+        message: late
+          ? `${unit.label} was not rendered and its images were not checked: rendering reached its share of max-duration.`
+          : `${unit.label} was not rendered and its images were not checked: max-render-roots is ${limits.total} and the renders before it used it up.`,
+      });
       const recursive = unit.layout.kind === 'flux' || (unit.layout.kind === 'argocd' && unit.layout.recurse);
       for (const file of await filesUnder(unit.dir, recursive)) into.owned.add(file);
       continue;

@@ -165,6 +165,11 @@ export function parsePendingImages(setting: string, value: string): PendingImage
 export const METADATA_ACTION_TAGS = 'DOCKER_METADATA_OUTPUT_TAGS';
 /** wait-for-images at most. */
 export const MAX_WAIT_MS = 60 * 60_000;
+/**
+ * The longest max-duration and wait-for-images the repository config file may set: the file comes
+ * from the pull request, so it may not make the run hold the runner longer than max-duration's default.
+ */
+export const CONFIG_FILE_MAX_MS = 10 * 60_000;
 
 /** wait-for-images: `0` (no wait) or a duration up to 60m. */
 export function parseWait(setting: string, value: string): number {
@@ -217,6 +222,11 @@ interface SettingSpec<T> {
    * repository, or choose what the run overwrites. src/config/file.ts refuses these with file:line.
    */
   notInConfigFile?: string;
+  /**
+   * The most the config file may set (a time in ms): the file may shorten how long the run can hold
+   * the runner, never lengthen it past this (the workflow's input or flag can).
+   */
+  configFileMax?: number;
   /**
    * A path the config file may set only inside the repository: `read` (scanned; no `..`, no link out),
    * `chart` (globs relative to each chart; no `..`, not absolute).
@@ -509,6 +519,8 @@ export const SETTINGS = {
     arg: 'DURATION',
     default: '10m',
     ...duration(1000, 6 * 3_600_000),
+    configFileMax: CONFIG_FILE_MAX_MS,
+    schema: { anyOf: [{ type: 'number', minimum: 1, maximum: CONFIG_FILE_MAX_MS / 1000 }, DURATION_TEXT] },
     description:
       'Longest the scan may take, in seconds or as a duration such as 90s, 10m or 1h. Past it no new work starts: what was checked is reported, images not yet checked are unverified with a max-duration-exceeded warning, and the step passes or fails by fail-on. Rendering gets at most half of it. Left at its default, it grows by wait-for-images; set, it must be longer than that wait.',
     help: 'longest the scan may take, e.g. 600, 90s, 10m; past it the rest is unverified;\nleft out, it grows by the wait',
@@ -622,8 +634,9 @@ export const SETTINGS = {
     arg: 'DURATION',
     default: '0',
     parse: parseWait,
+    configFileMax: CONFIG_FILE_MAX_MS,
     schema: {
-      anyOf: [{ type: 'number', minimum: 0, maximum: MAX_WAIT_MS / 1000 }, DURATION_TEXT],
+      anyOf: [{ type: 'number', minimum: 0, maximum: CONFIG_FILE_MAX_MS / 1000 }, DURATION_TEXT],
     },
     description:
       'How long to wait for images that are not found (pending ones, or all with wait-for: all), e.g. 90s or 10m, at most 60m: they are re-checked with back-off until they appear or the time is up. 0: no wait.',

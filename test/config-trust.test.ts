@@ -144,7 +144,7 @@ describe('settings the config file may hold', () => {
         'pendingImages: [ghcr.io/acme/app:*]',
         'paths: [deploy, "charts/**/*.yaml", ./k8s]',
         'helmValues: [values.yaml, "env/*.yaml", values.yaml+env/prod.yaml]',
-        'maxDuration: 20m',
+        'maxDuration: 5m',
         '',
       ].join('\n'),
     );
@@ -155,9 +155,37 @@ describe('settings the config file may hold', () => {
       ignoreImages: ['registry.internal/*'],
       paths: ['deploy', 'charts/**/*.yaml', './k8s'],
       helmValues: ['values.yaml', 'env/*.yaml', 'values.yaml+env/prod.yaml'],
-      maxDuration: 20 * 60_000,
+      maxDuration: 5 * 60_000,
       kustomizeRemote: false,
       helmDependencies: false,
+    });
+  });
+
+  // The file may shorten how long the run holds the runner, never lengthen it past max-duration's default.
+  it.each([
+    ['maxDuration', '11m', '2:14: maxDuration may be at most 10m in the config file'],
+    ['maxDuration', '3600', '2:14: maxDuration may be at most 10m in the config file'],
+    ['waitForImages', '60m', '2:16: waitForImages may be at most 10m in the config file'],
+    ['waitForImages', '601', '2:16: waitForImages may be at most 10m in the config file'],
+  ])('refuses %s: %s (longer than 10m)', (key, value, message) => {
+    const text = `failOn: warning\n${key}: ${value}\n`;
+    expect(refusal(text)).toBe(
+      `${FILE}:${message}, which comes from the pull request and must not hold the runner longer; set ${key === 'maxDuration' ? 'action input "max-duration" or CLI flag --max-duration' : 'action input "wait-for-images" or CLI flag --wait'} in the workflow for more`,
+    );
+  });
+
+  it.each([
+    ['maxDuration', '10m', 600_000],
+    ['waitForImages', '600', 600_000],
+  ])('keeps %s: %s (at the limit)', (key, value, ms) => {
+    const config = parseConfig(FILE, `${key}: ${value}\n`);
+    expect(resolveSettings({}, 'cli', config)).toMatchObject({ [key]: ms });
+  });
+
+  it('lets a flag set a longer max-duration than the file may', () => {
+    const config = parseConfig(FILE, 'maxDuration: 5m\n');
+    expect(resolveSettings({ maxDuration: '2h' }, 'cli', config)).toMatchObject({
+      maxDuration: 2 * 3_600_000,
     });
   });
 

@@ -6,6 +6,7 @@ import { readRegularFile, reportPath } from '../manifests/files.js';
 import { LineIndex } from '../manifests/positions.js';
 import { yamlStream, type YamlMap, type YamlNode } from '../manifests/yaml-tree.js';
 import {
+  formatDuration,
   InputError,
   parseList,
   SETTINGS,
@@ -112,6 +113,32 @@ function refusedKey(root: YamlMap): { key: YamlNode; message: string } | undefin
   return undefined;
 }
 
+/**
+ * A time the file sets beyond its `configFileMax` (checked before the schema, so the message says why
+ * rather than only the range). Values that do not parse are left to the schema and the parser.
+ */
+function tooLong(root: YamlMap): { key: YamlNode; message: string } | undefined {
+  for (const { key, value } of root.entries) {
+    if (key.kind !== 'scalar' || !(key.value in SETTINGS)) continue;
+    const name = key.value as SettingName;
+    const most = SETTINGS[name].configFileMax;
+    const raw = rawString(toJson(value));
+    if (most === undefined || raw === undefined) continue;
+    let parsed: unknown;
+    try {
+      parsed = (SETTINGS[name].parse as (label: string, raw: string) => unknown)(name, raw);
+    } catch {
+      continue;
+    }
+    if (typeof parsed === 'number' && parsed > most)
+      return {
+        key: value,
+        message: `${name} may be at most ${formatDuration(most)} in the config file, which comes from the pull request and must not hold the runner longer; set ${settableAs(name)} in the workflow for more`,
+      };
+  }
+  return undefined;
+}
+
 /** The first path in a setting's value that is not confined to the repository (or chart), with where. */
 function unconfinedPath(name: SettingName, value: YamlNode): { at: number; message: string } | undefined {
   const kind = SETTINGS[name].configFilePath;
@@ -152,7 +179,7 @@ export function parseConfig(file: string, text: string): ConfigFile {
   if (root === undefined || toJson(root) === null) return config;
   if (root.kind !== 'map') throw error(root.start, 'the config file must be a mapping of settings');
 
-  const refused = refusedKey(root as YamlMap);
+  const refused = refusedKey(root as YamlMap) ?? tooLong(root as YamlMap);
   if (refused) throw error(refused.key.start, refused.message);
 
   // Types and keys first (a setting's own parser explains a malformed value best: no patterns here).

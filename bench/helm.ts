@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { discoverManifestFiles } from '../src/manifests/files.js';
 import { DEFAULT_HELM_RUNNER } from '../src/render/helm/runner.js';
 import { DEFAULT_RENDER_SETTINGS, renderManifests, type HelmRunner } from '../src/render/index.js';
+import { DEFAULT_SETTINGS } from '../src/settings.js';
 import { formatBlock, verdict, type Row } from './table.js';
 import { median, round, runChild } from './util.js';
 
@@ -113,7 +114,12 @@ async function compare(chart: BenchChart): Promise<Figures> {
       paths: ['.'],
       files,
       defaultNamespace: 'default',
-      settings: { ...DEFAULT_RENDER_SETTINGS, helmValues: chart.values, helmRunner: timed },
+      settings: {
+        ...DEFAULT_RENDER_SETTINGS,
+        maxRoots: DEFAULT_SETTINGS.maxRenderRoots,
+        helmValues: chart.values,
+        helmRunner: timed,
+      },
     });
     const ms = performance.now() - t0;
     const problems = outcome.manifests.problems.map((p) => `${p.kind}: ${p.message}`);

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { discoverManifestFiles } from '../src/manifests/files.js';
 import { DEFAULT_RENDER_SETTINGS, renderManifests } from '../src/render/index.js';
+import { DEFAULT_SETTINGS } from '../src/settings.js';
 import { verdict, type Row } from './table.js';
 
 const run = promisify(execFile);
@@ -78,7 +79,7 @@ export async function timeRoot(root: string, cwd: string, runs = RUNS): Promise<
       paths: [root],
       files,
       defaultNamespace: 'default',
-      settings: DEFAULT_RENDER_SETTINGS,
+      settings: { ...DEFAULT_RENDER_SETTINGS, maxRoots: DEFAULT_SETTINGS.maxRenderRoots },
     });
     scan.push(performance.now() - t0);
     scanCpu += childrenCpuMs() + ownCpuMs() - c0;

@@ -93,6 +93,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     files,
     defaultNamespace: options.defaultNamespace,
     settings: {
+      maxRoots: DEFAULT_SETTINGS.maxRenderRoots,
       ...DEFAULT_RENDER_SETTINGS,
       // helm-dependencies fetches what a pull request's Chart.yaml names: never from metadata addresses.
       helmMayNotFetch: isForbiddenAddress,

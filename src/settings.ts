@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { formatDuration } from './duration.js';
+import { InputError } from './input-error.js';
 import { atLeast, type Finding, type Severity } from './findings.js';
 import { parsePendingImage, type PendingImage } from './analysis/pending.js';
 import { RULES, type RuleId } from './analysis/rules.js';
@@ -15,8 +17,8 @@ import type { RegistrySettings, ScanOptions } from './scan.js';
  * README tables are checked against this table by test/settings.test.ts.
  */
 
-/** A problem with what the user asked for (a bad value, a path that does not exist): exit code 2, not a finding. */
-export class InputError extends Error {}
+// Leaf modules the stages import directly; re-exported here for the entry points and the config reader.
+export { formatDuration, InputError };
 
 export type FailOn = Severity | 'never';
 export type OutputFormat = 'text' | 'json' | 'sarif';
@@ -137,15 +139,6 @@ export function parseDuration(setting: string, value: string, maxMs: number): nu
   throw new InputError(
     `${setting} must be a number of seconds or a duration such as 90s, 10m or 1h30m, from 1s to ${formatDuration(maxMs)}; got "${value}"`,
   );
-}
-
-/** `600000` → `10m`, `5400000` → `1h30m`, `1500` → `1.5s`: how durations are shown back to the user. */
-export function formatDuration(ms: number): string {
-  const hours = Math.floor(ms / 3_600_000);
-  const minutes = Math.floor((ms % 3_600_000) / 60_000);
-  const seconds = (ms % 60_000) / 1000;
-  const text = `${hours ? `${hours}h` : ''}${minutes ? `${minutes}m` : ''}${seconds ? `${seconds}s` : ''}`;
-  return text || '0s';
 }
 
 /** Full image references or globs over them, one a line (docker/metadata-action's `tags`) or comma separated. */

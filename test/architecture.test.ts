@@ -15,13 +15,27 @@ const PIPELINE = [
 ];
 
 /** Leaf libraries every stage may use; they import no stage. */
-const LIBRARIES = ['go', 'findings.ts'];
+const LIBRARIES = ['go', 'findings.ts', 'duration.ts', 'input-error.ts'];
 
 /** Folders beside the settings table (src/settings.ts), read by the entry points only. */
 const SETTINGS_SIDE = ['config'];
 
-/** Top-level modules the pipeline stages may import: shared types, never an entry point or the scan. */
-const SHARED_TOP_LEVEL = ['findings.ts', 'scan-result.ts', 'settings.ts', 'version.ts'];
+/**
+ * Top-level modules the pipeline stages may import: shared types, never the settings table, the scan
+ * or an entry point (the scan passes the stages what the settings say).
+ */
+const SHARED_TOP_LEVEL = ['findings.ts', 'scan-result.ts', 'version.ts'];
+
+/** What no stage may reach, directly or through any chain of imports (besides later stages). */
+const NEVER_FROM_A_STAGE = [
+  'settings.ts',
+  'scan.ts',
+  'action.ts',
+  'cli.ts',
+  'main-action.ts',
+  'main-cli.ts',
+  'config',
+];
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -49,6 +63,58 @@ async function imports(): Promise<Array<{ file: string; specifier: string; from:
   return found;
 }
 
+/** Every module's relative imports (type-only ones too), as src-relative paths: `registry/client.ts`. */
+async function importGraph(): Promise<Map<string, string[]>> {
+  const graph = new Map<string, string[]>();
+  for (const file of await sourceFiles('src')) {
+    const text = await readFile(file, 'utf8');
+    const targets = [...text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*'(\.[^']+)'/g)].map(([, specifier]) =>
+      path.relative('src', path.resolve(path.dirname(file), specifier!)).replace(/\.js$/, '.ts'),
+    );
+    graph.set(path.relative('src', file), targets);
+  }
+  return graph;
+}
+
+/** Every module `start` loads, directly or through a chain, each with the chain that reaches it. */
+function reachable(graph: Map<string, string[]>, start: string): Map<string, string[]> {
+  const chains = new Map<string, string[]>([[start, [start]]]);
+  const queue = [start];
+  for (let module = queue.shift(); module !== undefined; module = queue.shift()) {
+    for (const target of graph.get(module) ?? []) {
+      if (chains.has(target)) continue;
+      chains.set(target, [...chains.get(module)!, target]);
+      queue.push(target);
+    }
+  }
+  chains.delete(start);
+  return chains;
+}
+
+const firstSegment = (module: string) => module.split(path.sep)[0]!;
+
+/** May a module of `stage` load `module`? Earlier or the same stage, a library or a shared type. */
+function allowedFromStage(stage: string, module: string): boolean {
+  const segment = firstSegment(module);
+  if (PIPELINE.includes(segment)) return PIPELINE.indexOf(segment) <= PIPELINE.indexOf(stage);
+  return LIBRARIES.includes(segment) || SHARED_TOP_LEVEL.includes(segment);
+}
+
+/** Every chain by which a stage module reaches what it may not, as `a.ts → b.ts → settings.ts`. */
+function stageViolations(graph: Map<string, string[]>): string[] {
+  return [...graph.keys()]
+    .filter((module) => PIPELINE.includes(firstSegment(module)))
+    .flatMap((module) =>
+      [...reachable(graph, module)]
+        .filter(([target]) => !allowedFromStage(firstSegment(module), target))
+        // The first forbidden module on a chain is the one to name; what it loads in turn is its business.
+        .filter(([, chain]) =>
+          chain.slice(1, -1).every((step) => allowedFromStage(firstSegment(module), step)),
+        )
+        .map(([, chain]) => chain.join(' → ')),
+    );
+}
+
 describe('architecture', () => {
   it('imports point one way: changes → manifests → render → reference → credentials → registry → analysis → report', async () => {
     const backwards = (await imports())
@@ -56,6 +122,33 @@ describe('architecture', () => {
       .filter(({ from, to }) => PIPELINE.indexOf(to) > PIPELINE.indexOf(from))
       .map(({ file, specifier }) => `${file} imports ${specifier}`);
     expect(backwards).toEqual([]);
+  });
+
+  it('no stage reaches, through any chain of imports, a later stage, the settings, the scan, config/ or an entry point', async () => {
+    const graph = await importGraph();
+    const unknown = [...graph.values()].flat().filter((target) => !graph.has(target));
+    expect(unknown).toEqual([]);
+    expect(NEVER_FROM_A_STAGE.filter((name) => allowedFromStage('report', name))).toEqual([]);
+    expect(stageViolations(graph)).toEqual([]);
+  });
+
+  it('the closure walk follows chains: the entry points reach every stage, an indirect upward import is caught', async () => {
+    const graph = await importGraph();
+    const fromEntryPoints = ['main-cli.ts', 'main-action.ts']
+      .flatMap((entry) => [...reachable(graph, entry).keys()])
+      .map(firstSegment);
+    expect(PIPELINE.filter((stage) => !fromEntryPoints.includes(stage))).toEqual([]);
+    const upwardThroughSettings = new Map([
+      ['render/index.ts', ['render/sources.ts']],
+      ['render/sources.ts', ['manifests/files.ts', 'settings.ts']],
+      ['manifests/files.ts', []],
+      ['settings.ts', ['analysis/rules.ts']],
+      ['analysis/rules.ts', []],
+    ]);
+    expect(stageViolations(upwardThroughSettings)).toEqual([
+      'render/index.ts → render/sources.ts → settings.ts',
+      'render/sources.ts → settings.ts',
+    ]);
   });
 
   it('no stage imports the scan, an entry point or another top-level module but shared types', async () => {
@@ -83,7 +176,8 @@ describe('architecture', () => {
       .map(({ file, specifier }) => `${file} imports ${specifier}`);
     expect(intoConfig).toEqual([]);
     const upward = all
-      .filter(({ from, to }) => from === 'config' && to.endsWith('.ts') && !SHARED_TOP_LEVEL.includes(to))
+      .filter(({ from, to }) => from === 'config' && to.endsWith('.ts'))
+      .filter(({ to }) => ![...SHARED_TOP_LEVEL, ...LIBRARIES, 'settings.ts'].includes(to))
       .map(({ file, specifier }) => `${file} imports ${specifier}`);
     expect(upward).toEqual([]);
   });

@@ -7,7 +7,7 @@ import type { RelatedLocation, SourceLocation } from '../findings.js';
 import { formatPlatform } from '../registry/platforms.js';
 import type { Platform } from '../registry/types.js';
 import type { Decision, DecidedRule, DecisionFacts, SecretEntryFacts } from './decisions.js';
-import { formatDuration } from '../settings.js';
+import { formatDuration } from '../duration.js';
 
 export interface Wording {
   message: string;

@@ -1,5 +1,5 @@
 import type { ChildManifestStatus as Presence } from '../registry/types.js';
-import { formatDuration } from '../settings.js';
+import { formatDuration } from '../duration.js';
 
 /**
  * A bounded wait for images that are missing now but are being pushed (by a parallel job, or later

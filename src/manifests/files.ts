@@ -3,7 +3,7 @@ import { glob, lstat, open, readdir, readlink, realpath, stat } from 'node:fs/pr
 import path from 'node:path';
 import { extractFromText, emptyManifestSet, type ExtractOptions } from './extract.js';
 import type { ManifestProblemKind, ManifestSet } from './types.js';
-import { InputError } from '../settings.js';
+import { InputError } from '../input-error.js';
 
 export const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
 const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);

@@ -12,18 +12,18 @@ import type {
   ProbeOutcome,
   RateLimitInfo,
 } from './types.js';
-import { DEFAULT_SETTINGS } from '../settings.js';
 
 export type { TagListing } from './tags.js';
 
+/** The limits are the settings table's (timeout, concurrency, per-registry-concurrency): required, no default here. */
 export interface RegistryClientOptions {
-  transport?: Partial<TransportOptions>;
+  transport: Partial<TransportOptions> & Pick<TransportOptions, 'requestTimeoutMs'>;
   /** Hosts (host[:port]) that may be plain HTTP or have unverifiable TLS. */
   insecureRegistries?: string[];
   /** Requests in flight at once, all registries together. */
-  concurrency?: number;
+  concurrency: number;
   /** Requests in flight at once per registry host (token services count as their own host). */
-  perRegistryConcurrency?: number;
+  perRegistryConcurrency: number;
   /** Pages of `/tags/list` followed at most. */
   maxTagPages?: number;
   /** A failed ping is asked again after this many ms (default 2 s), not remembered for the run. */
@@ -62,14 +62,13 @@ export class RegistryClient {
   private readonly global: Limiter;
   private readonly gates = new Map<string, RegistryGate>();
 
-  constructor(private readonly options: RegistryClientOptions = {}) {
-    const perRegistry = options.perRegistryConcurrency ?? DEFAULT_SETTINGS.perRegistryConcurrency;
+  constructor(private readonly options: RegistryClientOptions) {
     this.transport = new Transport({
-      connectionsPerOrigin: perRegistry,
+      connectionsPerOrigin: options.perRegistryConcurrency,
       ...options.transport,
       gate: (host) => this.gate(host),
     });
-    this.global = new Limiter(options.concurrency ?? DEFAULT_SETTINGS.concurrency);
+    this.global = new Limiter(options.concurrency);
     this.endpoints = new EndpointResolver(options.insecureRegistries);
     this.fetcher = new ManifestFetcher(this.transport, this.rateLimits);
   }
@@ -111,10 +110,7 @@ export class RegistryClient {
   private gate(host: string): RegistryGate {
     let gate = this.gates.get(host);
     if (!gate) {
-      gate = new RegistryGate(
-        this.options.perRegistryConcurrency ?? DEFAULT_SETTINGS.perRegistryConcurrency,
-        this.global,
-      );
+      gate = new RegistryGate(this.options.perRegistryConcurrency, this.global);
       this.gates.set(host, gate);
     }
     return gate;

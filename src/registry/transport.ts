@@ -1,7 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { Pool, type Dispatcher } from 'undici';
 import { isForbiddenAddress } from './guard.js';
-import { DEFAULT_SETTINGS } from '../settings.js';
 import type { Gate, Report } from './limiter.js';
 
 /**
@@ -86,9 +85,14 @@ export interface TransportOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
+/**
+ * What the settings table decides (timeout, per-registry-concurrency): every caller passes them (the
+ * scan from the settings), so this stage has no default of its own and never reads the settings.
+ */
+export type TransportLimits = Pick<TransportOptions, 'requestTimeoutMs' | 'connectionsPerOrigin'>;
+
+export const DEFAULT_TRANSPORT_OPTIONS: Omit<TransportOptions, keyof TransportLimits> = {
   connectTimeoutMs: 5_000,
-  requestTimeoutMs: DEFAULT_SETTINGS.timeout,
   firstByteTimeoutMs: 2_000,
   retries: 6,
   backoffBaseMs: 100,
@@ -96,7 +100,6 @@ export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
   retryBudgetMs: 30_000,
   maxRetryAfterMs: 10_000,
   maxBodyBytes: 4 * 1024 * 1024,
-  connectionsPerOrigin: DEFAULT_SETTINGS.perRegistryConcurrency,
 };
 
 export interface RequestOptions {
@@ -144,10 +147,9 @@ export class Transport {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
 
-  constructor(options: Partial<TransportOptions> = {}) {
-    const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_TRANSPORT_OPTIONS.requestTimeoutMs;
+  constructor(options: Partial<TransportOptions> & TransportLimits) {
     // Two full timeouts: a stalled or trickling server cannot hold one request for seven of them.
-    this.options = { ...DEFAULT_TRANSPORT_OPTIONS, retryBudgetMs: 2 * requestTimeoutMs, ...options };
+    this.options = { ...DEFAULT_TRANSPORT_OPTIONS, retryBudgetMs: 2 * options.requestTimeoutMs, ...options };
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
   }

@@ -27,7 +27,6 @@ import { addProblem } from './remap.js';
 import { deploysDir, planGitOps, renderGitOps } from './gitops/index.js';
 import type { ImagePathSpec } from '../manifests/custom-resources.js';
 import { SourceFiles } from './sources.js';
-import { DEFAULT_SETTINGS } from '../settings.js';
 
 export type { HelmRunner } from './helm/runner.js';
 export type { KustomizeRunner } from './kustomize/build.js';
@@ -59,8 +58,11 @@ export interface RenderSettings {
   repositoryUrls?: string[];
 }
 
-export const DEFAULT_RENDER_SETTINGS: RenderSettings = {
-  maxRoots: DEFAULT_SETTINGS.maxRenderRoots,
+/**
+ * Defaults for what is not the settings table's to say. `maxRoots` (max-render-roots) has none here:
+ * the scan passes the table's value, so this stage never reads the settings.
+ */
+export const DEFAULT_RENDER_SETTINGS: Omit<RenderSettings, 'maxRoots'> = {
   kustomizeRemote: false,
   helmValues: [],
   helmDependencies: false,

@@ -12,6 +12,7 @@ import { isForbiddenAddress, realmRefusal } from '../../src/registry/guard.js';
 import { TAG_LIST_LIMITS } from '../../src/registry/tags.js';
 import { DEFAULT_TRANSPORT_OPTIONS } from '../../src/registry/transport.js';
 import { DEFAULT_REGISTRY_SETTINGS, scan } from '../../src/scan.js';
+import { clientOptions } from '../support/registry-options.js';
 
 /**
  * A registry on loopback that is out to get us: token realms on metadata addresses and other
@@ -567,7 +568,7 @@ describe('tag lists: bounded in pages, bytes, count and tag length', () => {
       body: JSON.stringify({ name: 'team/app', tags }),
       next: false,
     }));
-    const client = new RegistryClient({ transport: { retries: 0 } });
+    const client = new RegistryClient(clientOptions({ transport: { retries: 0 } }));
     try {
       const listing = await client.listTags(registry.host, registry.host, 'team/app');
       expect('tags' in listing && listing.tags.length).toBe(TAG_LIST_LIMITS.tags);

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { RegistryClient, type RegistryClientOptions } from '../../src/registry/client.js';
+import { RegistryClient } from '../../src/registry/client.js';
 import type { BasicCredential, ManifestProbe, Platform } from '../../src/registry/types.js';
 import { MANY_TAGS_COUNT, seededImage, type LabRegistry } from '../harness/lab-info.js';
+import { clientOptions, type ClientOverrides } from '../support/registry-options.js';
 
 const lab = inject('lab');
 const AMD64: Platform = { os: 'linux', architecture: 'amd64' };
@@ -12,8 +13,10 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.close()));
 });
 
-function client(options: RegistryClientOptions = {}): RegistryClient {
-  const created = new RegistryClient({ transport: { retries: 0 }, ...options });
+function client(options: ClientOverrides = {}): RegistryClient {
+  const created = new RegistryClient(
+    clientOptions({ ...options, transport: { retries: 0, ...options.transport } }),
+  );
   clients.push(created);
   return created;
 }

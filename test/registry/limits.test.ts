@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RegistryClient, type RegistryClientOptions } from '../../src/registry/client.js';
+import { RegistryClient } from '../../src/registry/client.js';
 import type { ManifestProbe } from '../../src/registry/types.js';
 import { closeServer } from '../support/servers.js';
+import { clientOptions, type ClientOverrides } from '../support/registry-options.js';
 
 /**
  * The client's limits seen from the registry's side, on loopback: how many requests arrive at once,
@@ -71,8 +72,8 @@ function manifest(res: ServerResponse): void {
     .end(MANIFEST);
 }
 
-function client(options: RegistryClientOptions): RegistryClient {
-  const created = new RegistryClient(options);
+function client(options: ClientOverrides): RegistryClient {
+  const created = new RegistryClient(clientOptions(options));
   clients.push(created);
   return created;
 }

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/registry/client.js';
 import { isForbiddenAddress, realmRefusal } from '../../src/registry/guard.js';
 import type { ManifestProbe } from '../../src/registry/types.js';
+import { clientOptions } from '../support/registry-options.js';
 
 /**
  * Behaviour of public registries that cannot run on loopback, replayed with undici's MockAgent and
@@ -18,7 +19,9 @@ let client: RegistryClient;
 beforeEach(() => {
   agent = new MockAgent();
   agent.disableNetConnect();
-  client = new RegistryClient({ transport: { dispatcher: agent, retries: 1, sleep: async () => {} } });
+  client = new RegistryClient(
+    clientOptions({ transport: { dispatcher: agent, retries: 1, sleep: async () => {} } }),
+  );
 });
 afterEach(async () => {
   await agent.close();
@@ -107,9 +110,11 @@ describe('Docker Hub', () => {
   it('waits out a short Retry-After and retries once', async () => {
     dockerHubAuth('repository:library/alpine:pull');
     const waits: number[] = [];
-    const patient = new RegistryClient({
-      transport: { dispatcher: agent, retries: 1, sleep: async (ms) => void waits.push(ms) },
-    });
+    const patient = new RegistryClient(
+      clientOptions({
+        transport: { dispatcher: agent, retries: 1, sleep: async (ms) => void waits.push(ms) },
+      }),
+    );
     const registry = agent.get('https://registry-1.docker.io');
     registry
       .intercept({ path: '/v2/library/alpine/manifests/3', method: 'HEAD' })
@@ -274,7 +279,9 @@ describe('hostile registries', () => {
   });
 
   it('bounds a huge response body', async () => {
-    const small = new RegistryClient({ transport: { dispatcher: agent, retries: 0, maxBodyBytes: 1024 } });
+    const small = new RegistryClient(
+      clientOptions({ transport: { dispatcher: agent, retries: 0, maxBodyBytes: 1024 } }),
+    );
     const registry = agent.get('https://evil.example');
     registry.intercept({ path: '/v2/', method: 'GET' }).reply(200, '');
     registry.intercept({ path: '/v2/a/manifests/1', method: 'GET' }).reply(200, 'x'.repeat(64 * 1024));

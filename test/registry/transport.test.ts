@@ -10,6 +10,7 @@ import {
   type NetworkCause,
 } from '../../src/registry/transport.js';
 import { closeServer } from '../support/servers.js';
+import { TRANSPORT_LIMITS } from '../support/registry-options.js';
 
 const target = new URL('https://registry.example:5000/v2/');
 const error = (code: string, message = code) => Object.assign(new Error(message), { code });
@@ -100,6 +101,7 @@ describe('retries: a slot per attempt, never while waiting; stalls cut short', (
     const { seen, gate } = recordingGate();
     const waits: Array<{ ms: number; heldWhileWaiting: number }> = [];
     const transport = new Transport({
+      ...TRANSPORT_LIMITS,
       gate: (host) => (seen.hosts.push(host), gate),
       sleep: async (ms) => void waits.push({ ms, heldWhileWaiting: seen.held }),
       random: () => 1,
@@ -119,6 +121,7 @@ describe('retries: a slot per attempt, never while waiting; stalls cut short', (
       if (n > 1) res.writeHead(200).end('{}'); // the first request is never answered
     });
     const transport = new Transport({
+      ...TRANSPORT_LIMITS,
       requestTimeoutMs: 10_000,
       firstByteTimeoutMs: 200,
       sleep: async () => {},
@@ -135,6 +138,7 @@ describe('retries: a slot per attempt, never while waiting; stalls cut short', (
   it('only a server that timed out gets a longer wait: 200 ms, then 400 ms, then 800 ms', async () => {
     const url = await serve(() => {}); // never answers
     const transport = new Transport({
+      ...TRANSPORT_LIMITS,
       requestTimeoutMs: 10_000,
       firstByteTimeoutMs: 200,
       retries: 2,
@@ -152,6 +156,7 @@ describe('retries: a slot per attempt, never while waiting; stalls cut short', (
   it('stops retrying once the attempts took the retry budget', async () => {
     const url = await serve(() => {});
     const transport = new Transport({
+      ...TRANSPORT_LIMITS,
       requestTimeoutMs: 300,
       firstByteTimeoutMs: 300,
       retryBudgetMs: 500,

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, readConfigFile } from '../src/config/file.js';
 import { configSchema } from '../src/config/schema.js';
-import { InputError, resolveSettings, settingSpecs } from '../src/settings.js';
+import { resolveSettings, settingSpecs } from '../src/settings.js';
 import { removeDir, scratchDir, writeTree } from './render/support.js';
+import { CONFIG_FILE, configError } from './support/config.js';
 import { runCliIn } from './support/run.js';
 
 /**
@@ -12,18 +13,8 @@ import { runCliIn } from './support/run.js';
  * trust, or read and write outside the repository (src/settings.ts `notInConfigFile`, `configFilePath`).
  */
 
-const FILE = '.imagepull-preflight.yaml';
+const FILE = CONFIG_FILE;
 const FROM_PR = 'the config file comes from the pull request and';
-
-function refusal(text: string): string {
-  try {
-    parseConfig(FILE, text);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return (error as Error).message;
-  }
-  throw new Error('expected the config to be refused');
-}
 
 // Each trust-sensitive key on line 2, after a key the file may hold.
 const TRUST_SENSITIVE: Array<[key: string, value: string, message: string]> = [
@@ -91,7 +82,7 @@ const TRUST_SENSITIVE: Array<[key: string, value: string, message: string]> = [
 
 describe('settings the config file may not hold', () => {
   it.each(TRUST_SENSITIVE)('refuses %s with file:line and why', (key, value, message) => {
-    expect(refusal(`failOn: warning\n${key}: ${value}\n`)).toBe(`${FILE}:${message}`);
+    expect(configError(`failOn: warning\n${key}: ${value}\n`)).toBe(`${FILE}:${message}`);
   });
 
   it('refuses exactly the settings the table marks, and the schema does not offer them', () => {
@@ -118,7 +109,7 @@ describe('settings the config file may not hold', () => {
       '4:1: kustomizeRemote',
     ],
   ])('refuses one spelled as %s', (_name, text, message) => {
-    expect(refusal(text)).toContain(`${FILE}:${message}`);
+    expect(configError(text)).toContain(`${FILE}:${message}`);
   });
 
   it('documents each of them in the README config section', async () => {
@@ -169,7 +160,7 @@ describe('settings the config file may hold', () => {
     ['waitForImages', '601', '2:16: waitForImages may be at most 10m in the config file'],
   ])('refuses %s: %s (longer than 10m)', (key, value, message) => {
     const text = `failOn: warning\n${key}: ${value}\n`;
-    expect(refusal(text)).toBe(
+    expect(configError(text)).toBe(
       `${FILE}:${message}, which comes from the pull request and must not hold the runner longer; set ${key === 'maxDuration' ? 'action input "max-duration" or CLI flag --max-duration' : 'action input "wait-for-images" or CLI flag --wait'} in the workflow for more`,
     );
   });
@@ -226,7 +217,7 @@ describe('paths in the config file', () => {
       '1:13: helmValues: "/etc/passwd" is an absolute path',
     ],
   ])('refuses %s with file:line and why', (_name, text, message) => {
-    expect(refusal(text)).toContain(`${FILE}:${message}`);
+    expect(configError(text)).toContain(`${FILE}:${message}`);
   });
 });
 

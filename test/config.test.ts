@@ -5,21 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/file.js';
 import { configSchema, SCHEMA_FILE } from '../src/config/schema.js';
 import { SUPPORTED_KEYWORDS } from '../src/config/validate.js';
-import { InputError, resolveSettings } from '../src/settings.js';
+import { resolveSettings } from '../src/settings.js';
 import { removeDir, scratchDir, writeTree } from './render/support.js';
+import { CONFIG_FILE, configError } from './support/config.js';
 import { runCliIn } from './support/run.js';
 
-const FILE = '.imagepull-preflight.yaml';
-
-function configError(text: string): string {
-  try {
-    parseConfig(FILE, text);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return (error as Error).message;
-  }
-  throw new Error('expected the config to be refused');
-}
+const FILE = CONFIG_FILE;
 
 function keywords(schema: unknown, found = new Set<string>()): Set<string> {
   if (Array.isArray(schema)) for (const item of schema) keywords(item, found);

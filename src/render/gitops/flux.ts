@@ -245,23 +245,10 @@ function helmReleaseUnit(
   const inline = emptyInlineValues();
   const inputs: string[] = [];
   for (const entry of items(get(spec, 'valuesFrom'))) {
-    const kind = str(get(entry, 'kind'));
-    const name = str(get(entry, 'name'));
+    const source = dataSource(entry, object, objects, plan, `${label}: a valuesFrom entry`, 'HelmRelease');
+    if (!source) continue;
+    const { kind, name, found } = source;
     const key = str(get(entry, 'valuesKey')) ?? 'values.yaml';
-    if ((kind !== 'ConfigMap' && kind !== 'Secret') || !name) {
-      plan.problems.push({
-        kind: 'gitops-render-error',
-        ...locateIn(object, entry.kind === 'map' ? (entry.entries[0]?.key ?? entry) : entry),
-        message: `${label}: a valuesFrom entry needs kind (ConfigMap or Secret) and name; Flux rejects the HelmRelease.`,
-      });
-      continue;
-    }
-    const found = objects.data.find(
-      (data) =>
-        data.kind === kind &&
-        data.name === name &&
-        (data.namespace ?? 'default') === (object.namespace ?? 'default'),
-    );
     const node = found && dataEntries(found, mask).find(([entryKey]) => entryKey === key);
     if (!found || !node || get(entry, 'targetPath')) {
       if (str(get(entry, 'optional')) === 'true') continue;
@@ -356,6 +343,38 @@ export function imagesEntries(
 }
 
 /**
+ * The ConfigMap or Secret a `valuesFrom` or `substituteFrom` entry names, looked up in the object's
+ * namespace as the controllers do (`found` is absent when the repository does not hold it). A malformed
+ * entry is reported and gives undefined.
+ */
+function dataSource(
+  entry: YamlNode,
+  object: GitOpsObject,
+  objects: GitOpsObjects,
+  plan: GitOpsPlan,
+  what: string,
+  rejected: 'HelmRelease' | 'Kustomization',
+): { kind: 'ConfigMap' | 'Secret'; name: string; found?: GitOpsObject } | undefined {
+  const kind = str(get(entry, 'kind'));
+  const name = str(get(entry, 'name'));
+  if ((kind !== 'ConfigMap' && kind !== 'Secret') || !name) {
+    plan.problems.push({
+      kind: 'gitops-render-error',
+      ...locateIn(object, entry.kind === 'map' ? (entry.entries[0]?.key ?? entry) : entry),
+      message: `${what} needs kind (ConfigMap or Secret) and name; Flux rejects the ${rejected}.`,
+    });
+    return undefined;
+  }
+  const found = objects.data.find(
+    (data) =>
+      data.kind === kind &&
+      data.name === name &&
+      (data.namespace ?? 'default') === (object.namespace ?? 'default'),
+  );
+  return found ? { kind, name, found } : { kind, name };
+}
+
+/**
  * `postBuild.substitute` and `substituteFrom` as kustomize-controller merges them: sources in order,
  * later ones winning, and `substitute` over all of them. Sources must be in the Kustomization's
  * namespace; one that is not in the repository leaves the plan incomplete, with a warning.
@@ -371,24 +390,20 @@ function substitution(
   const variables = new Map<string, DefinedVariable>();
   let complete = true;
   for (const entry of items(get(postBuild, 'substituteFrom'))) {
-    const kind = str(get(entry, 'kind'));
-    const name = str(get(entry, 'name'));
     const optional = str(get(entry, 'optional')) === 'true';
-    if ((kind !== 'ConfigMap' && kind !== 'Secret') || !name) {
-      plan.problems.push({
-        kind: 'gitops-render-error',
-        ...locateIn(object, entry.kind === 'map' ? (entry.entries[0]?.key ?? entry) : entry),
-        message: `${unit.label}: a substituteFrom entry needs kind (ConfigMap or Secret) and name; Flux rejects the Kustomization.`,
-      });
+    const source = dataSource(
+      entry,
+      object,
+      objects,
+      plan,
+      `${unit.label}: a substituteFrom entry`,
+      'Kustomization',
+    );
+    if (!source) {
       complete = false;
       continue;
     }
-    const found = objects.data.find(
-      (data) =>
-        data.kind === kind &&
-        data.name === name &&
-        (data.namespace ?? 'default') === (object.namespace ?? 'default'),
-    );
+    const { kind, name, found } = source;
     if (!found) {
       if (optional) continue;
       complete = false;

@@ -145,6 +145,27 @@ describe('each container is traced to the values key, appVersion or template lin
     ]);
   });
 
+  it('a tag written as v + appVersion (kube-state-metrics’ helper) maps to appVersion, not the repository key', async () => {
+    const template =
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: web\n      image: {{ printf "%s/%s:%s" .Values.image.registry .Values.image.repository (default (printf "v%s" .Chart.AppVersion) .Values.image.tag) }}\n';
+    const { located, dir } = await scanChart(
+      recordingHelm(),
+      {},
+      {
+        [`${CHART}/values.yaml`]: 'image:\n  registry: registry.test\n  repository: web\n  tag: ""\n',
+        [`${CHART}/templates/deployment.yaml`]: template,
+      },
+    );
+    expect(located).toEqual([
+      [
+        'registry.test/web:v1.4.0',
+        `${CHART}/Chart.yaml:${await lineOf(dir, `${CHART}/Chart.yaml`, 'appVersion')}`,
+        'derived',
+        CHART,
+      ],
+    ]);
+  });
+
   it('a values.schema.json that the probe values break: the probe render skips it, the plain one does not', async () => {
     const schema = {
       type: 'object',

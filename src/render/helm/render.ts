@@ -338,7 +338,9 @@ export class HelmRenderer {
     const own = plan?.subchart === undefined;
     // helm reads Chart.yaml's appVersion like a values file: unquoted 1.20 renders 1.2.
     const renders = appVersion && helmText(appVersion);
-    if (own && plan?.site?.appVersion && appVersion && renders === tag && !keys.some(decides)) {
+    // Charts often prefix it (kube-state-metrics: `printf "v%s" .Chart.AppVersion`).
+    const fromAppVersion = renders !== undefined && (tag === renders || tag === `v${renders}`);
+    if (own && plan?.site?.appVersion && appVersion && fromAppVersion && !keys.some(decides)) {
       return {
         location: chart.source.locate(appVersion),
         mapping: 'derived',

@@ -68,7 +68,7 @@ export async function analyze<Plan>(
   const verdicts = await Promise.all(
     parsed.map(async ({ image, result, plan }): Promise<ImageVerdict> => {
       if (!result.ok) {
-        const deployTime = deployTimeDecision(image.image);
+        const deployTime = deployTimeDecision(image.image, image.pod.resource.kind);
         if (deployTime) {
           found(image, [deployTime]);
           return { image, status: 'unverified' };

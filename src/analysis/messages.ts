@@ -21,7 +21,9 @@ const WORDING: { [R in DecidedRule]: (facts: DecisionFacts[R]) => Wording } = {
     message: `"${written}" is not a valid image reference (${reason}); the kubelet reports InvalidImageName and never pulls.`,
   }),
   'deploy-time-substitution': ({ written, variable }) => ({
-    message: `"${written}" holds ${variable}, substituted at deploy time (Flux postBuild.substitute or envsubst); the image was not verified.`,
+    message: variable.startsWith('$(')
+      ? `"${written}" holds ${variable}, substituted by Tekton when it runs (the param's default or the run's value); the image was not verified.`
+      : `"${written}" holds ${variable}, substituted at deploy time (Flux postBuild.substitute or envsubst); the image was not verified.`,
   }),
   'pull-policy-never': ({ reference }) => ({
     message: `imagePullPolicy is Never: the kubelet will not pull ${reference.familiar}; the pod fails with ErrImageNeverPull unless the image is already on every node it can run on.`,

@@ -310,7 +310,7 @@ const RULE_LIST = [
     severity: 'notice',
     title: 'Image is substituted at deploy time; not verified',
     clusterShows: 'Depends on the value substituted at deploy time',
-    fix: 'Nothing, if a Flux Kustomization outside the scanned paths substitutes it; scan that Kustomization too to check the image.',
+    fix: 'Nothing, if a Flux Kustomization outside the scanned paths substitutes it (scan that Kustomization too to check the image), or Tekton fills in a step’s $(params…) when it runs.',
   },
   {
     id: 'image-pending',

@@ -22,6 +22,29 @@ spec:
         - name: broken
           image: ghcr.io/Acme/Web:1
 `,
+    // Shaped like tektoncd/catalog's tasks: step images are params with defaults.
+    'task.yaml': `apiVersion: tekton.dev/v1
+kind: Task
+metadata: {name: build}
+spec:
+  params:
+    - name: BUILDER_IMAGE
+      default: quay.io/buildah/stable:v1
+  steps:
+    - name: build
+      image: $(params.BUILDER_IMAGE)
+    - name: go
+      image: docker.io/library/golang:$(params.version)
+`,
+    // Outside Tekton, $(…) is not substituted in an image: the kubelet rejects it.
+    'pod.yaml': `apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - name: web
+      image: $(params.IMAGE)
+`,
   });
 });
 afterAll(() => removeDir(dir));
@@ -33,7 +56,13 @@ describe('deploy-time substitution', () => {
       ['deploy-time-substitution', 'notice', 9, 'app'],
       ['deploy-time-substitution', 'notice', 11, 'sidecar'],
       ['invalid-reference', 'error', 13, 'broken'],
+      ['invalid-reference', 'error', 7, 'web'],
+      ['deploy-time-substitution', 'notice', 10, 'build'],
+      ['deploy-time-substitution', 'notice', 12, 'go'],
     ]);
+    expect(result.findings.find((f) => f.container === 'build')!.message).toBe(
+      `"$(params.BUILDER_IMAGE)" holds $(params.BUILDER_IMAGE), substituted by Tekton when it runs (the param's default or the run's value); the image was not verified.`,
+    );
     expect(result.findings[0]!.message).toBe(
       '"ghcr.io/acme/app:${APP_VERSION}" holds ${APP_VERSION}, substituted at deploy time (Flux postBuild.substitute or envsubst); the image was not verified.',
     );
@@ -41,6 +70,9 @@ describe('deploy-time substitution', () => {
       ['ghcr.io/acme/app:${APP_VERSION}', 'unverified'],
       ['${REGISTRY:=ghcr.io}/acme/proxy:1', 'unverified'],
       ['ghcr.io/Acme/Web:1', 'invalid'],
+      ['$(params.IMAGE)', 'invalid'],
+      ['$(params.BUILDER_IMAGE)', 'unverified'],
+      ['docker.io/library/golang:$(params.version)', 'unverified'],
     ]);
   });
 });

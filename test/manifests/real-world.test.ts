@@ -145,6 +145,24 @@ const REPOSITORIES: Record<string, Expected> = {
     findings: [],
     imageLines: 25,
   },
+  // Every step image is a param (`$(params.BUILDER_IMAGE)`, `golang:$(params.version)`) that Tekton
+  // fills in when the task runs: a notice each, never an invalid-reference error.
+  'tekton-catalog': {
+    images: [
+      '$(params.BUILDER_IMAGE)',
+      '$(params.WRITER_IMAGE)',
+      '$(params.gitInitImage)',
+      'docker.io/library/golang:$(params.version)',
+    ],
+    roots: [],
+    findings: [
+      'deploy-time-substitution task/buildah/0.9/buildah.yaml:78',
+      'deploy-time-substitution task/git-clone/0.10/git-clone.yaml:121',
+      'deploy-time-substitution task/golang-build/0.3/golang-build.yaml:55',
+      'deploy-time-substitution task/kaniko/0.7/kaniko.yaml:52',
+      'deploy-time-substitution task/kaniko/0.7/kaniko.yaml:65',
+    ],
+  },
 };
 
 const checkouts: string[] = [];

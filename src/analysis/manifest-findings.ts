@@ -25,6 +25,7 @@ const PROBLEM_RULES: Record<ManifestProblem['kind'], RuleId> = {
   'gitops-render-error': 'gitops-render-error',
   'gitops-substitution-unresolved': 'gitops-substitution-unresolved',
   'gitops-source-not-checked': 'gitops-source-not-checked',
+  'gitops-path-not-scanned': 'gitops-path-not-scanned',
 };
 
 /** Nothing read is lost: every file-level problem becomes a finding where it happened. */

@@ -306,6 +306,13 @@ const RULE_LIST = [
     fix: 'Nothing, if that source is checked where it lives; sources are never fetched from here.',
   },
   {
+    id: 'gitops-path-not-scanned',
+    severity: 'notice',
+    title: 'GitOps path in this repository outside the scanned paths; not checked',
+    clusterShows: 'Depends on the manifests under that path, which were not checked',
+    fix: 'Add the path to paths (Argo CD and Flux paths count from the repository’s top folder) to check what it deploys.',
+  },
+  {
     id: 'deploy-time-substitution',
     severity: 'notice',
     title: 'Image is substituted at deploy time; not verified',

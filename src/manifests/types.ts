@@ -120,7 +120,8 @@ export type ManifestProblemKind =
   // Argo CD and Flux objects (src/render/gitops).
   | 'gitops-render-error'
   | 'gitops-substitution-unresolved'
-  | 'gitops-source-not-checked';
+  | 'gitops-source-not-checked'
+  | 'gitops-path-not-scanned';
 
 /** Something about a file that is not an image but must not be lost. */
 export interface ManifestProblem extends SourceLocation {

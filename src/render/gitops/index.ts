@@ -45,7 +45,15 @@ export async function planGitOps(options: GitOpsPlanOptions): Promise<GitOpsPlan
   const problems = [...argo.problems, ...flux.problems];
   const units = [];
   for (const unit of [...argo.units, ...flux.units]) {
-    if (!scanned.some((dir) => isInside(dir, unit.dir))) continue;
+    if (!scanned.some((dir) => isInside(dir, unit.dir))) {
+      // Never a silent skip: the object is this repository's, but what it deploys is not scanned here.
+      problems.push({
+        kind: 'gitops-path-not-scanned',
+        ...unit.anchor,
+        message: `${unit.label} deploys "${path.relative(repository.root, unit.dir).split(path.sep).join('/') || '.'}" of this repository, which is outside the scanned paths (${options.paths.join(', ')}): not rendered or checked here; add it to paths to check what it deploys (Argo CD and Flux paths count from the repository's top folder).`,
+      });
+      continue;
+    }
     if (!(await stat(unit.dir).catch(() => undefined))?.isDirectory()) {
       problems.push({
         kind: 'gitops-render-error',

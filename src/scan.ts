@@ -70,12 +70,12 @@ export interface RegistrySettings {
 /** The settings table's defaults, with no CI credentials (tests and benchmarks start from these). */
 export const DEFAULT_REGISTRY_SETTINGS: RegistrySettings = registrySettings(DEFAULT_SETTINGS);
 
-/** changes → manifests → reference → credentials → registry → analysis: one pass. */
 /** kustomize-remote lets kustomize fetch, never from loopback, link-local or metadata addresses. */
 function kustomizeMayNotFetch(address: string): boolean {
   return isLoopbackHost(address) || isForbiddenAddress(address);
 }
 
+/** changes → manifests → reference → credentials → registry → analysis: one pass. */
 export async function scan(options: ScanOptions): Promise<ScanResult> {
   const deadline = scanDeadline(
     options.maxDurationMs ?? DEFAULT_SETTINGS.maxDuration,
@@ -222,7 +222,7 @@ function scanDeadline(maxDurationMs: number, startedAt: number, renderTimeoutMs:
 /** CA bundles are kilobytes (the system's is ~200 KB): anything far larger is not one. */
 const MAX_CA_BYTES = 16 * 1024 * 1024;
 
-/** The path may come from the repository's config file: only a regular file, bounded, is read. */
+/** Only a regular file, bounded, is read: a link to /dev/zero or a FIFO is neither read without end nor waited on. */
 async function readCa(file: string): Promise<string> {
   const read = await readRegularFile(file, '/', MAX_CA_BYTES);
   if (read.ok) return read.bytes.toString('utf8');

@@ -211,8 +211,8 @@ export async function loadDockerConfig(
   const explicit = opts.dockerConfigPath !== undefined && opts.dockerConfigPath !== '';
   const path = explicit ? expandHome(opts.dockerConfigPath!, opts.env) : defaultConfigPath(opts.env);
   const where = `the Docker config at ${path}`;
-  // The path may come from the repository's config file, which a pull request controls: a link to
-  // /dev/zero or a FIFO must be neither read without end nor waited on.
+  // Only a regular file, bounded: a link to /dev/zero or a FIFO is neither read without end nor
+  // waited on (the default path sits in a home directory a workflow step may have written).
   const read = await readRegularFile(path, '/', MAX_CONFIG_BYTES);
   if (read.ok) return parseDockerConfig(read.bytes.toString('utf8'), where, opts.mask, warnings);
   const missing = await lstat(path).then(

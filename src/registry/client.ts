@@ -143,12 +143,7 @@ export class RegistryClient {
       probe.platforms.map((p) => `${p.os}/${p.architecture}/${p.variant ?? ''}`).join(','),
       probe.inspectConfig ? 'config' : '',
     ].join(' ');
-    let outcome = this.probes.get(key);
-    if (!outcome) {
-      outcome = this.doProbe(probe);
-      this.probes.set(key, outcome);
-    }
-    return outcome;
+    return once(this.probes, key, () => this.doProbe(probe));
   }
 
   /**
@@ -177,18 +172,9 @@ export class RegistryClient {
       await Promise.all(
         outcome.index.matches.map(async (match) => {
           if (!match.matched) return;
-          const key = [
-            probe.apiHost,
-            probe.repository,
-            match.matched.digest,
-            credentialKey(probe.credential),
-          ].join(' ');
-          let child = this.children.get(key);
-          if (!child) {
-            child = this.fetcher.childManifest(probe, auth, match.matched.digest);
-            this.children.set(key, child);
-          }
-          match.child = await child;
+          const { digest } = match.matched;
+          const key = [probe.apiHost, probe.repository, digest, credentialKey(probe.credential)].join(' ');
+          match.child = await once(this.children, key, () => this.fetcher.childManifest(probe, auth, digest));
         }),
       );
     }
@@ -203,18 +189,13 @@ export class RegistryClient {
     credential?: BasicCredential,
   ): Promise<TagListing> {
     const key = `${apiHost} ${repository} ${credentialKey(credential)}`;
-    let listing = this.tagListings.get(key);
-    if (!listing) {
-      listing = (async (): Promise<TagListing> => {
-        const auth = await this.session(apiHost, credential).authorization(repository);
-        if ('kind' in auth) return { failure: auth.kind };
-        return listTags(this.transport, repository, auth, this.options.maxTagPages ?? 10, (response) =>
-          this.fetcher.record(domain, response),
-        );
-      })();
-      this.tagListings.set(key, listing);
-    }
-    return listing;
+    return once(this.tagListings, key, async (): Promise<TagListing> => {
+      const auth = await this.session(apiHost, credential).authorization(repository);
+      if ('kind' in auth) return { failure: auth.kind };
+      return listTags(this.transport, repository, auth, this.options.maxTagPages ?? 10, (response) =>
+        this.fetcher.record(domain, response),
+      );
+    });
   }
 
   requestCounts(): Record<string, number> {
@@ -224,4 +205,14 @@ export class RegistryClient {
   async close(): Promise<void> {
     await this.transport.close();
   }
+}
+
+/** The promise cached under `key`, started by `start` the first time: concurrent askers share one request. */
+function once<V>(cache: Map<string, Promise<V>>, key: string, start: () => Promise<V>): Promise<V> {
+  let value = cache.get(key);
+  if (!value) {
+    value = start();
+    cache.set(key, value);
+  }
+  return value;
 }

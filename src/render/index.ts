@@ -23,6 +23,7 @@ import {
   type KustomizeGraph,
 } from './kustomize/graph.js';
 import { KustomizeRenderer, rootLabel } from './kustomize/render.js';
+import { pastDeadline } from './deadline.js';
 import { addProblem } from './remap.js';
 import { deploysDir, planGitOps, renderGitOps } from './gitops/index.js';
 import type { ImagePathSpec } from '../manifests/custom-resources.js';
@@ -176,7 +177,8 @@ export async function renderManifests(options: RenderOptions): Promise<RenderOut
   touched.sort((a, b) => a.label.localeCompare(b.label));
   for (const unit of touched) {
     const renderable =
-      pastDeadline(options) ||
+      // Past the deadline nothing more starts (a dependency build neither): renderBounded reports it.
+      pastDeadline(options.deadline) ||
       (unit.kind === 'kustomize'
         ? await kustomize.renderable(unit.root, manifests)
         : await helm.renderable(unit.chart, manifests));
@@ -275,7 +277,7 @@ export async function renderBounded<T>(
   const worker = async () => {
     while (next < units.length && spent + running < options.budget) {
       const index = next++;
-      if (options.deadline !== undefined && Date.now() >= options.deadline) {
+      if (pastDeadline(options.deadline)) {
         late.push(units[index]!);
         continue;
       }
@@ -308,11 +310,6 @@ function cappedProblem(left: Unit[], run: Array<{ result: RenderResult }>, budge
     ...anchor,
     message: `${ran} kustomize roots and Helm charts were rendered and ${left.length} were not (max-render-roots is ${budget}), so their images were not checked: ${left.map((unit) => unit.label).join(', ')}`,
   };
-}
-
-/** Past the render stage's share of max-duration: nothing more starts (a dependency build neither). */
-function pastDeadline(options: RenderOptions): boolean {
-  return options.deadline !== undefined && Date.now() >= options.deadline;
 }
 
 function touches(unit: Unit, changed: Set<string>, cwd: string, graph: KustomizeGraph): boolean {

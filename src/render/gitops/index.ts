@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { appendManifestSet } from '../../manifests/extract.js';
 import type { ManifestSet } from '../../manifests/types.js';
+import { pastDeadline } from '../deadline.js';
 import { isInside } from '../helm/chart.js';
 import { kustomizationIn } from '../kustomize/graph.js';
 import { addProblem } from '../remap.js';
@@ -118,7 +119,7 @@ export async function renderGitOps(
   const result: GitOpsRenderOutcome = { rendered: [], capped: [], late: [] };
   let used = 0;
   for (const unit of plan.units) {
-    const late = limits.deadline !== undefined && Date.now() >= limits.deadline;
+    const late = pastDeadline(limits.deadline);
     if (late || used >= limits.budget) {
       (late ? result.late : result.capped).push(unit.label);
       addProblem(into.manifests, {

@@ -279,24 +279,72 @@ export function kustomizeImages(file: SourceFile, list: YamlNode): ImageOverride
   });
 }
 
-/** Argo CD's include/exclude globs: `*`, `?`, `**` and `{a,b}` alternatives, on the path below the app's. */
+/**
+ * Argo CD's include/exclude globs: `*`, `?`, `**` and `{a,b}` alternatives, on the path below the app's.
+ * Matched without a regular expression: the pattern comes from the pull request, and a backtracking
+ * engine would let `*a*a*a*…b` against a long file name hold the runner (this is linear per state).
+ */
 export function directoryGlob(pattern: string, relative: string): boolean {
-  let source = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*' && pattern[i + 1] === '*') {
-      source += '.*';
-      i++;
-    } else if (c === '*') source += '[^/]*';
-    else if (c === '?') source += '[^/]';
-    else if (c === '{') source += '(?:';
-    else if (c === '}') source += ')';
-    else if (c === ',') source += '|';
-    else source += c.replace(/[.+^$()|[\]\\]/g, '\\$&');
+  // No real include/exclude pattern is this long; the matcher recurses once per `*`.
+  if (pattern.length > MAX_PATTERN) return false;
+  return braceAlternatives(pattern).some((alternative) => wildcardMatch(alternative, relative));
+}
+
+const MAX_PATTERN = 1024;
+/** At most this many alternatives from `{…}`; past it the rest are not tried. */
+const MAX_ALTERNATIVES = 256;
+
+/** `a{b,c}d` → `abd`, `acd` (nested braces too); a comma outside braces is a literal. */
+function braceAlternatives(pattern: string): string[] {
+  const open = pattern.indexOf('{');
+  if (open < 0) return [pattern];
+  let depth = 0;
+  const commas: number[] = [];
+  for (let i = open; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) {
+      const head = pattern.slice(0, open);
+      const bounds = [open, ...commas, i];
+      const parts = bounds.slice(0, -1).map((at, k) => pattern.slice(at + 1, bounds[k + 1]));
+      const tails = braceAlternatives(pattern.slice(i + 1));
+      const out: string[] = [];
+      for (const part of parts)
+        for (const middle of braceAlternatives(part))
+          for (const tail of tails) {
+            if (out.length >= MAX_ALTERNATIVES) return out;
+            out.push(head + middle + tail);
+          }
+      return out;
+    } else if (c === ',' && depth === 1) commas.push(i);
   }
-  try {
-    return new RegExp(`^${source}$`).test(relative);
-  } catch {
-    return false;
-  }
+  return [pattern]; // an unclosed brace is literal
+}
+
+/** `**` any run of characters, `*` any run without `/`, `?` one character but `/`; memoised over (pattern, text) positions. */
+function wildcardMatch(pattern: string, text: string): boolean {
+  const seen = new Set<number>();
+  const width = text.length + 1;
+  const match = (p: number, t: number): boolean => {
+    for (;;) {
+      if (p === pattern.length) return t === text.length;
+      const c = pattern[p];
+      if (c === '*') {
+        const globstar = pattern[p + 1] === '*';
+        const next = globstar ? p + 2 : p + 1;
+        const key = p * width + t;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        if (match(next, t)) return true;
+        if (t === text.length || (!globstar && text[t] === '/')) return false;
+        t++;
+        continue;
+      }
+      if (t === text.length) return false;
+      if (c === '?' ? text[t] === '/' : c !== text[t]) return false;
+      p++;
+      t++;
+    }
+  };
+  return match(0, 0);
 }

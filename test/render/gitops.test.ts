@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { normalizeRepoUrl } from '../../src/render/gitops/repository.js';
 import { substitute } from '../../src/render/gitops/substitute.js';
 import { directoryGlob } from '../../src/render/gitops/argocd.js';
+import { patchApplies, type ImagePatch } from '../../src/render/gitops/patches.js';
+import type { ContainerImage } from '../../src/manifests/types.js';
 import { scanOffline } from '../support/run.js';
 import { lineOf, removeDir, scratchDir, writeTree } from './support.js';
 
@@ -59,8 +61,48 @@ describe('Argo CD directory globs', () => {
     ['**/*.yaml', 'sub/a.yaml', true],
     ['{a.yaml,b.yaml}', 'b.yaml', true],
     ['{a.yaml,b.yaml}', 'c.yaml', false],
+    ['**/*.yaml', 'a.yaml', false],
+    ['**', 'sub/deep/a.yaml', true],
+    ['sub/**/a.yaml', 'sub/x/y/a.yaml', true],
+    ['?.yaml', 'a.yaml', true],
+    ['?.yaml', '/.yaml', false],
+    ['*.{yaml,yml}', 'a.yml', true],
+    ['{base/{a,b},prod}/*.yaml', 'base/b/x.yaml', true],
+    ['{base/{a,b},prod}/*.yaml', 'base/c/x.yaml', false],
+    ['{a.yaml', '{a.yaml', true],
+    ['a.(yaml)', 'a.(yaml)', true],
+    // A pull request's pattern that a backtracking regular expression takes ~forever on.
+    [`${'*a'.repeat(30)}*b`, `${'a'.repeat(200)}.yaml`, false],
+    [`${'**a'.repeat(30)}**b`, `${'a/'.repeat(100)}c`, false],
+    ['x'.repeat(1025), 'x'.repeat(1025), false],
   ])('%s matches %s: %s', (pattern, file, expected) => {
     expect(directoryGlob(pattern, file)).toBe(expected);
+  });
+});
+
+describe('inline patch targets', () => {
+  const image = (name: string) =>
+    ({ container: 'web', pod: { resource: { kind: 'Deployment', name } } }) as unknown as ContainerImage;
+  const patch = (name: string): ImagePatch => ({
+    name,
+    container: 'web',
+    image: 'app:2',
+    location: { file: 'flux.yaml', line: 1, column: 1, endLine: 1, endColumn: 2 },
+    via: 'flux.yaml spec.patches',
+  });
+  it.each<[string, string, boolean]>([
+    ['web', 'web', true],
+    ['w.*', 'web', true],
+    ['web|api', 'api', true],
+    ['(web|api)-v1', 'api-v1', true],
+    ['w.*', 'db', false],
+    // Patterns that could backtrack without end are compared as literal names, never run.
+    ['(a+)+$', `${'a'.repeat(40)}!`, false],
+    ['(a|a)*b', 'a'.repeat(40), false],
+    ['.*.*.*.*.*.*x', 'a'.repeat(2000), false],
+    ['(a+)+$', '(a+)+$', true],
+  ])('name %s, resource %s: %s', (name, resource, expected) => {
+    expect(patchApplies(patch(name), image(resource))).toBe(expected);
   });
 });
 

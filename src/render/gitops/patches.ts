@@ -93,9 +93,20 @@ export function patchApplies(patch: ImagePatch, image: ContainerImage): boolean 
   if (patch.container !== image.container) return false;
   if (patch.kind && patch.kind !== image.pod.resource.kind) return false;
   if (!patch.name) return true;
+  const name = image.pod.resource.name;
+  // kustomize matches with Go's linear-time regexp; JavaScript's backtracks. The pattern comes from the
+  // pull request, so one that could backtrack without end (a quantified group, many quantifiers) is
+  // matched as a literal name rather than run.
+  if (mayBacktrack(patch.name)) return patch.name === name;
   try {
-    return new RegExp(`^(?:${patch.name})$`).test(image.pod.resource.name);
+    return new RegExp(`^(?:${patch.name})$`).test(name);
   } catch {
     return false;
   }
+}
+
+/** A quantifier applied to a group (`(a+)+`, `(a|a)*`), or more than three quantifiers (`.*.*.*.*x`). */
+function mayBacktrack(pattern: string): boolean {
+  const quantifiers = pattern.replace(/\\./g, '').match(/[*+?]|\{\d/g)?.length ?? 0;
+  return /\)\s*(?:[*+?]|\{\d)/.test(pattern) || quantifiers > 3;
 }

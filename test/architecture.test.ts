@@ -15,7 +15,7 @@ const PIPELINE = [
 ];
 
 /** Leaf libraries every stage may use; they import no stage. */
-const LIBRARIES = ['go', 'findings.ts', 'duration.ts', 'input-error.ts'];
+const LIBRARIES = ['go', 'findings.ts', 'duration.ts', 'input-error.ts', 'patterns.ts'];
 
 /** Folders beside the settings table (src/settings.ts), read by the entry points only. */
 const SETTINGS_SIDE = ['config'];

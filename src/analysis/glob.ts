@@ -1,8 +1,9 @@
-/** `*` matches any run of characters (dots included), `?` one character; the rest is literal. */
+import { wildcardMatch } from '../patterns.js';
+
+/**
+ * `*` matches any run of characters (dots and slashes included), `?` one character; the rest is
+ * literal. Patterns may come from the repository's config file, so no regular expression is built.
+ */
 export function globMatch(pattern: string, text: string): boolean {
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, 's').test(text);
+  return wildcardMatch(pattern, text);
 }

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceLocation } from '../../findings.js';
 import { get, getPath, items, parseYamlDocuments, str, type YamlNode } from '../../manifests/yaml-tree.js';
+import { wildcardMatch } from '../../patterns.js';
 import { kustomizationIn } from '../kustomize/graph.js';
 import { splitImage } from '../kustomize/image-tag.js';
 import type { SourceFile, SourceFiles } from '../sources.js';
@@ -285,12 +286,9 @@ export function kustomizeImages(file: SourceFile, list: YamlNode): ImageOverride
  * engine would let `*a*a*a*…b` against a long file name hold the runner (this is linear per state).
  */
 export function directoryGlob(pattern: string, relative: string): boolean {
-  // No real include/exclude pattern is this long; the matcher recurses once per `*`.
-  if (pattern.length > MAX_PATTERN) return false;
-  return braceAlternatives(pattern).some((alternative) => wildcardMatch(alternative, relative));
+  return braceAlternatives(pattern).some((alternative) => wildcardMatch(alternative, relative, '/'));
 }
 
-const MAX_PATTERN = 1024;
 /** At most this many alternatives from `{…}`; past it the rest are not tried. */
 const MAX_ALTERNATIVES = 256;
 
@@ -319,32 +317,4 @@ function braceAlternatives(pattern: string): string[] {
     } else if (c === ',' && depth === 1) commas.push(i);
   }
   return [pattern]; // an unclosed brace is literal
-}
-
-/** `**` any run of characters, `*` any run without `/`, `?` one character but `/`; memoised over (pattern, text) positions. */
-function wildcardMatch(pattern: string, text: string): boolean {
-  const seen = new Set<number>();
-  const width = text.length + 1;
-  const match = (p: number, t: number): boolean => {
-    for (;;) {
-      if (p === pattern.length) return t === text.length;
-      const c = pattern[p];
-      if (c === '*') {
-        const globstar = pattern[p + 1] === '*';
-        const next = globstar ? p + 2 : p + 1;
-        const key = p * width + t;
-        if (seen.has(key)) return false;
-        seen.add(key);
-        if (match(next, t)) return true;
-        if (t === text.length || (!globstar && text[t] === '/')) return false;
-        t++;
-        continue;
-      }
-      if (t === text.length) return false;
-      if (c === '?' ? text[t] === '/' : c !== text[t]) return false;
-      p++;
-      t++;
-    }
-  };
-  return match(0, 0);
 }

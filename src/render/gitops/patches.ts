@@ -2,6 +2,7 @@ import { load } from 'js-yaml';
 import type { SourceLocation } from '../../findings.js';
 import type { ContainerImage } from '../../manifests/types.js';
 import { get, items, str, type YamlNode } from '../../manifests/yaml-tree.js';
+import { mayBacktrack } from '../../patterns.js';
 import type { SourceFile } from '../sources.js';
 
 /**
@@ -103,10 +104,4 @@ export function patchApplies(patch: ImagePatch, image: ContainerImage): boolean 
   } catch {
     return false;
   }
-}
-
-/** A quantifier applied to a group (`(a+)+`, `(a|a)*`), or more than three quantifiers (`.*.*.*.*x`). */
-function mayBacktrack(pattern: string): boolean {
-  const quantifiers = pattern.replace(/\\./g, '').match(/[*+?]|\{\d/g)?.length ?? 0;
-  return /\)\s*(?:[*+?]|\{\d)/.test(pattern) || quantifiers > 3;
 }

@@ -3,6 +3,8 @@
  * internal/image/image.go IsImageMatched and Split, filters/imagetag/updater.go SetImageValue.
  */
 
+import { mayBacktrack } from '../../patterns.js';
+
 export interface ImageOverride {
   name: string;
   newName?: string;
@@ -15,6 +17,9 @@ export interface ImageOverride {
  * from `name` unescaped, so a `.` in the name matches any character there too.
  */
 export function isImageMatched(image: string, name: string): boolean {
+  // The name comes from the pull request: one that could backtrack without end is matched literally.
+  if (mayBacktrack(name))
+    return image === name || image.startsWith(`${name}:`) || image.startsWith(`${name}@`);
   let pattern: RegExp;
   try {
     pattern = new RegExp(`^${name}(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$`);
